@@ -1,0 +1,57 @@
+"""The vendor guide's words, in one place, so every check quotes the same menu paths.
+
+Source: ``../shared/humly-topdesk-guide.txt`` ("Booking System Preparation - TOPdesk").
+Each remediation step names who acts, because a support thread bounces when the
+customer's TOPdesk administrator and the HCP administrator cannot tell whose step
+a line is: build steps with :func:`topdesk_admin`, :func:`hcp_admin` or
+:func:`network_admin`.
+"""
+
+from __future__ import annotations
+
+from topdesk_preflight.model import ACTOR_HCP, ACTOR_NETWORK, ACTOR_TOPDESK
+
+
+def topdesk_admin(text: str) -> str:
+    """A step for the customer's TOPdesk administrator (TOPdesk menu paths)."""
+    return f"{ACTOR_TOPDESK}: {text}"
+
+
+def hcp_admin(text: str) -> str:
+    """A step for the HCP administrator (HCP's TOPdesk connection settings)."""
+    return f"{ACTOR_HCP}: {text}"
+
+
+def network_admin(text: str) -> str:
+    """A step for whoever runs the firewall / proxy between HCP and TOPdesk."""
+    return f"{ACTOR_NETWORK}: {text}"
+
+
+# Guide sections (the troubleshooting entries and preparation steps), verbatim headings.
+CREATING_A_BRANCH = "Creating a Branch"
+ROOM_TYPES = "Setting Up Custom Room Types in TOPdesk"
+ADDING_ROOMS = "Adding Rooms to the Branch"
+CREATING_AN_OPERATOR = "Creating an Operator"
+CREATING_A_PERSON = "Creating a Person"
+REGISTERING_PERMISSION_GROUP = "Registering a Permission Group"
+ASSIGNING_PERMISSION_GROUP = "Assigning a Permission Group to an Operator"
+CREATING_APP_PASSWORD = "Creating the Application Password"
+TS_TYPE_DROPDOWN_EMPTY = "The Type dropdown is empty when creating a room"
+TS_ROOMS_NOT_IN_IMPORT = "Rooms created in TOPdesk do not appear when importing into HCP"
+TS_OPERATOR_CANNOT_LOG_IN = "Operator cannot log in to TOPdesk"
+TS_APP_PASSWORD_LOST = "Application password is lost or expired"
+TS_HCP_CANNOT_CONNECT = "HCP cannot connect to TOPdesk after completing preparation"
+
+# Menu paths, in the guide's words.
+MENU_BRANCH_SETTINGS = "Modules settings -> Property Management -> Branch settings"
+MENU_ROOM_TYPE = "Modules settings -> Property management -> Dropdown list -> Room -> Type"
+MENU_OPERATOR_SETTINGS = "Modules settings -> Supporting Files -> Operator settings"
+MENU_PERSON_SETTINGS = "Modules settings -> Supporting Files -> Person settings"
+MENU_PERMISSION_GROUP = "Supporting Files -> Permission Group"
+MENU_OPERATOR_PERMISSION_GROUPS = ("the Operator card -> Authorization tab -> Permission Groups -> "
+                                   "Link Wizard")
+MENU_APP_PASSWORDS = "User menu -> My Settings -> Application Password"
+
+PERMISSIONS_NEEDED = ("Reservation Management: create / read / update / delete; API Access: all; "
+                      "Supporting Files: read / write / create / delete / archive")
+ROOM_TYPE_NAMES = ("Room", "Desk")

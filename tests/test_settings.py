@@ -1,0 +1,184 @@
+"""Settings: flags over environment over config file; the password only from safe places, never shown."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from datetime import date
+
+import pytest
+
+from topdesk_preflight.settings import (
+    REDACTED,
+    Secret,
+    Settings,
+    SettingsError,
+    load_settings,
+    normalize_url,
+)
+
+PASSWORD = "Zz9!unique-Secret;value"
+BASE_ENV = {"TOPDESK_APP_PASSWORD": PASSWORD}
+
+
+def load(flags=None, env=None, **kwargs):
+    flags = {"url": "acme.topdesk.net", "username": "hcp-svc", **(flags or {})}
+    kwargs.setdefault("interactive", False)
+    return load_settings(flags, {**BASE_ENV, **(env or {})}, **kwargs)
+
+
+class TestUrlAsPeopleTypeIt:
+    @pytest.mark.parametrize("typed", ["acme.topdesk.net", "https://acme.topdesk.net/", "https://acme.topdesk.net/tas",
+                                       "https://acme.topdesk.net/tas/api", "https://acme.topdesk.net/tas/api/",
+                                       "  https://ACME.topdesk.net/TAS/API  "])
+    def test_all_mean_the_same_instance(self, typed):
+        assert normalize_url(typed) == "https://acme.topdesk.net"
+
+    def test_the_api_prefix_is_added_once(self):
+        assert Settings(url="https://acme.topdesk.net/tas/api").api_url == "https://acme.topdesk.net/tas/api"
+
+    def test_a_port_and_plain_http_are_kept(self):
+        assert normalize_url("http://tde-test01:90/") == "http://tde-test01:90"
+        assert Settings(url="http://tde-test01:90").port == 90
+        assert Settings(url="acme.topdesk.net").port == 443
+
+    @pytest.mark.parametrize("bad, message", [("", "No TOPdesk URL"), ("ftp://acme", "must start with https://"),
+                                              ("https://", "has no host"), ("https://acme:99999", "invalid port"),
+                                              ("https://ac me.net", "contains spaces")])
+    def test_bad_urls_say_what_to_fix(self, bad, message):
+        with pytest.raises(SettingsError, match=message):
+            normalize_url(bad)
+
+
+class TestPriority:
+    def test_flags_beat_environment_beat_config_file(self, tmp_path):
+        config = tmp_path / "preflight.toml"
+        config.write_text('branch = "From config"\nemail = "config@acme.example"\ntimeout = 3\n'
+                          'room = ["Aurora 2.08"]\n')
+        settings = load({"branch": "From flag", "config": str(config)},
+                        {"TOPDESK_BRANCH": "From env", "TOPDESK_EMAIL": "env@acme.example"})
+        assert settings.branch == "From flag"
+        assert settings.email == "env@acme.example"
+        assert settings.timeout == 3.0
+        assert settings.rooms == ("Aurora 2.08",)
+
+    def test_config_file_may_use_a_section(self, tmp_path):
+        config = tmp_path / "p.toml"
+        config.write_text('[topdesk_preflight]\nbranch = "HQ Stockholm"\n')
+        assert load({"config": str(config)}).branch == "HQ Stockholm"
+
+    def test_environment_names_follow_topdesk_prefix(self):
+        settings = load(env={"TOPDESK_APP_PASSWORD_EXPIRES": "2027-03-31", "TOPDESK_INSECURE": "true",
+                             "TOPDESK_ONLY": "rooms,auth.credentials", "TOPDESK_CONCURRENCY": "2"})
+        assert settings.app_password_expires == date(2027, 3, 31)
+        assert settings.insecure is True
+        assert settings.only == ("rooms", "auth.credentials")
+        assert settings.concurrency == 2
+
+
+class TestBadSettingsGiveOneClearLine:
+    @pytest.mark.parametrize("flags, env, message", [
+        ({"url": None}, {}, "No TOPdesk URL given: pass --url"),
+        ({"username": None}, {}, "No operator login name given: pass --username"),
+        ({"app_password_expires": "31/03/2027"}, {}, "must be an ISO date like 2027-03-31"),
+        ({"timeout": -1.0}, {}, "--timeout must be a positive number"),
+        ({}, {"TOPDESK_TIMEOUT": "soon"}, "TOPDESK_TIMEOUT has an invalid value 'soon'"),
+        ({}, {"TOPDESK_INSECURE": "maybe"}, "insecure must be true or false"),
+        ({"fail_on": "error"}, {}, "--fail-on must be 'warn' or 'fail'"),
+    ])
+    def test_message_names_the_setting(self, flags, env, message):
+        with pytest.raises(SettingsError, match=message):
+            load(flags, env)
+
+    def test_missing_config_file(self, tmp_path):
+        with pytest.raises(SettingsError, match="does not exist: fix --config"):
+            load({"config": str(tmp_path / "nope.toml")})
+
+    def test_invalid_toml(self, tmp_path):
+        config = tmp_path / "bad.toml"
+        config.write_text("branch = \n")
+        with pytest.raises(SettingsError, match="is not valid TOML"):
+            load({"config": str(config)})
+
+    def test_unknown_config_keys(self, tmp_path):
+        config = tmp_path / "c.toml"
+        config.write_text('brnch = "HQ"\n')
+        with pytest.raises(SettingsError, match="Unknown setting.*brnch"):
+            load({"config": str(config)})
+
+
+class TestPasswordSources:
+    def test_from_the_environment(self):
+        assert load().password.reveal() == PASSWORD
+
+    def test_from_a_file_first_line_stripped(self, tmp_path):
+        secret_file = tmp_path / "pw"
+        secret_file.write_text(PASSWORD + "\nsecond line\n")
+        settings = load({"app_password_file": str(secret_file)}, env={"TOPDESK_APP_PASSWORD": ""})
+        assert settings.password.reveal() == PASSWORD
+
+    def test_from_a_prompt_only_on_a_terminal(self):
+        asked = []
+
+        def prompt(username):
+            asked.append(username)
+            return Secret(PASSWORD)
+
+        settings = load(env={"TOPDESK_APP_PASSWORD": ""}, interactive=True, prompt=prompt)
+        assert asked == ["hcp-svc"] and settings.password.reveal() == PASSWORD
+        with pytest.raises(SettingsError, match="No application password: set TOPDESK_APP_PASSWORD"):
+            load(env={"TOPDESK_APP_PASSWORD": ""}, interactive=False, prompt=prompt)
+
+    def test_unreadable_or_empty_password_files(self, tmp_path):
+        with pytest.raises(SettingsError, match="does not exist: fix --app-password-file"):
+            load({"app_password_file": str(tmp_path / "missing")}, env={"TOPDESK_APP_PASSWORD": ""})
+        empty = tmp_path / "empty"
+        empty.write_text("\n")
+        with pytest.raises(SettingsError, match="is empty"):
+            load({"app_password_file": str(empty)}, env={"TOPDESK_APP_PASSWORD": ""})
+
+    def test_a_config_file_may_not_hold_the_password(self, tmp_path):
+        config = tmp_path / "c.toml"
+        config.write_text(f'app_password = "{PASSWORD}"\n')
+        with pytest.raises(SettingsError) as caught:
+            load({"config": str(config)})
+        assert "never store the application password" in str(caught.value)
+        assert PASSWORD not in str(caught.value)
+
+    def test_there_is_no_flag_that_takes_the_password(self):
+        from topdesk_preflight.cli import build_parser
+
+        options = {o for action in build_parser()._actions for o in action.option_strings}
+        assert not {o for o in options if "password" in o} - {"--app-password-file", "--app-password-expires"}
+
+
+class TestSecretNeverShows:
+    def test_repr_str_format_and_settings_repr(self, caplog):
+        secret = Secret(PASSWORD)
+        settings = Settings(url="acme.topdesk.net", username="hcp-svc", password=secret)
+        with caplog.at_level(logging.DEBUG):
+            logging.getLogger("topdesk_preflight.test").debug("settings %s %r %s", settings, secret, secret)
+        shown = [repr(secret), str(secret), f"{secret}", f"{secret:>40}", "%s" % secret, repr(settings),
+                 str(settings), str(settings.public()), caplog.text]
+        for text in shown:
+            assert PASSWORD not in text
+        assert REDACTED in str(secret)
+
+    def test_public_settings_say_only_that_a_password_was_given(self):
+        public = load().public()
+        assert public["password_given"] is True
+        assert PASSWORD not in repr(public)
+
+    def test_secret_cannot_be_pickled_or_changed(self):
+        secret = Secret(PASSWORD)
+        with pytest.raises(TypeError):
+            pickle.dumps(secret)
+        with pytest.raises(AttributeError):
+            secret._value = "other"
+
+    def test_error_messages_never_carry_it(self, tmp_path):
+        bad = tmp_path / "pw"
+        bad.write_bytes(b"\xff\xfe" + PASSWORD.encode())
+        with pytest.raises(SettingsError) as caught:
+            load({"app_password_file": str(bad)}, env={"TOPDESK_APP_PASSWORD": ""})
+        assert PASSWORD not in str(caught.value)

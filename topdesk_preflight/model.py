@@ -1,0 +1,220 @@
+"""The data a run produces: statuses, one result per check, and the report.
+
+Everything here is a frozen attrs class so a result cannot drift after a check
+returned it; the runner and the renderers change values only with ``evolve``.
+Renderers (JSON, HTML, text) read these classes and nothing else, which keeps
+TOPdesk's JSON shapes out of the reports.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+import attrs
+from attrs import field, frozen
+
+
+class Status(str, enum.Enum):
+    """The outcome of one check, ordered from best to worst for sorting."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def severity(self) -> int:
+        """Failures first in reports: fail, error, warn, skipped, pass."""
+        return {"fail": 0, "error": 1, "warn": 2, "skipped": 3, "pass": 4}[self.value]
+
+    @property
+    def ok(self) -> bool:
+        """A prerequisite that passed or only warned lets its dependants run."""
+        return self in (Status.PASS, Status.WARN)
+
+
+def _tuple_of_str(values: Iterable[Any] | str | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        return (values,)
+    return tuple(str(v) for v in values)
+
+
+def _plain_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value or {})
+
+
+@frozen
+class RequestRecord:
+    """One read-only request a check based its verdict on (replayable evidence)."""
+
+    method: str
+    path: str  # path with query string, relative to the instance root, e.g. /tas/api/version
+    status: int | None  # None when no HTTP answer came (DNS, TCP, TLS, time-out)
+    duration_s: float = 0.0
+    bytes: int = 0
+    error: str | None = None
+
+
+@frozen
+class CheckResult:
+    """What one check found.
+
+    A check function fills in ``status``, ``summary``, ``details``, ``evidence``
+    and ``remediation`` through the named constructors; the runner adds the
+    identity fields (``id``, ``title``, ``guide_section``, ``depends_on``) and
+    the ``duration_s`` with ``attrs.evolve``.
+    """
+
+    status: Status = field(converter=Status)
+    summary: str
+    details: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
+    evidence: dict[str, Any] = field(factory=dict, converter=_plain_dict)
+    remediation: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
+    id: str = ""
+    title: str = ""
+    guide_section: str = ""
+    depends_on: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
+    duration_s: float = 0.0
+    requests: tuple[RequestRecord, ...] = field(default=(), converter=tuple)
+
+    # Named constructors: the vocabulary check functions speak.
+    @classmethod
+    def passed(cls, summary: str, *, details: Iterable[str] = (),
+               evidence: Mapping[str, Any] | None = None) -> "CheckResult":
+        return cls(Status.PASS, summary, details=details, evidence=evidence)
+
+    @classmethod
+    def warned(cls, summary: str, *, remediation: Iterable[str], details: Iterable[str] = (),
+               evidence: Mapping[str, Any] | None = None) -> "CheckResult":
+        return cls(Status.WARN, summary, details=details, evidence=evidence, remediation=remediation)
+
+    @classmethod
+    def failed(cls, summary: str, *, remediation: Iterable[str], details: Iterable[str] = (),
+               evidence: Mapping[str, Any] | None = None) -> "CheckResult":
+        return cls(Status.FAIL, summary, details=details, evidence=evidence, remediation=remediation)
+
+    @classmethod
+    def errored(cls, summary: str, *, remediation: Iterable[str] = (), details: Iterable[str] = (),
+                evidence: Mapping[str, Any] | None = None) -> "CheckResult":
+        return cls(Status.ERROR, summary, details=details, evidence=evidence, remediation=remediation)
+
+    @classmethod
+    def skipped(cls, summary: str, *, evidence: Mapping[str, Any] | None = None) -> "CheckResult":
+        return cls(Status.SKIPPED, summary, evidence=evidence)
+
+
+@frozen
+class Target:
+    """Which TOPdesk was checked, and as whom (never with what password)."""
+
+    url: str
+    username: str
+    email: str | None = None
+    branch: str | None = None
+    topdesk_version: str | None = None
+    product_version: str | None = None
+
+
+@frozen
+class Ticket:
+    """Exactly what the vendor guide asks a customer to put in a support ticket."""
+
+    topdesk_version: str | None
+    failed_steps: tuple[str, ...]
+    errors: tuple[str, ...]
+    operator_email: str | None
+    permission_groups: tuple[str, ...]
+
+
+# Who acts on a remediation step: every step starts with one of these and ": ".
+ACTOR_TOPDESK = "TOPdesk administrator"
+ACTOR_HCP = "HCP administrator"
+ACTOR_NETWORK = "Network administrator"
+ACTORS = (ACTOR_TOPDESK, ACTOR_HCP, ACTOR_NETWORK)
+
+
+def split_actor(step: str) -> tuple[str | None, str]:
+    """``"HCP administrator: do X"`` -> ``("HCP administrator", "do X")``; no known prefix -> (None, step)."""
+    for actor in ACTORS:
+        if step.startswith(actor + ": "):
+            return actor, step[len(actor) + 2:]
+    return None, step
+
+
+# Evidence keys that feed the ticket block; checks that learn these facts set them.
+EVIDENCE_OPERATOR_EMAIL = "operator_email"
+EVIDENCE_PERMISSION_GROUPS = "permission_groups"
+EVIDENCE_TOPDESK_VERSION = "topdesk_version"
+EVIDENCE_PRODUCT_VERSION = "product_version"
+
+
+@frozen
+class Report:
+    """A finished run: the target, every result in catalogue order, and when."""
+
+    tool_name: str
+    tool_version: str
+    generated_at: datetime
+    target: Target
+    results: tuple[CheckResult, ...] = field(converter=tuple)
+    duration_s: float = 0.0
+    warnings: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
+    settings: dict[str, Any] = field(factory=dict, converter=_plain_dict)
+
+    def result(self, check_id: str) -> CheckResult:
+        for result in self.results:
+            if result.id == check_id:
+                return result
+        raise KeyError(f"no result for check {check_id!r} in this report")
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in Status}
+        for result in self.results:
+            counts[result.status.value] += 1
+        return counts
+
+    @property
+    def ready(self) -> bool:
+        """Ready means nothing failed and nothing could not be assessed."""
+        return not any(r.status in (Status.FAIL, Status.ERROR) for r in self.results)
+
+    def _evidence(self, key: str) -> Any:
+        for result in self.results:
+            if result.evidence.get(key):
+                return result.evidence[key]
+        return None
+
+    @property
+    def ticket(self) -> Ticket:
+        failed = [r for r in self.results if r.status in (Status.FAIL, Status.ERROR)]
+        steps: list[str] = []
+        for result in failed:
+            if result.guide_section and result.guide_section not in steps:
+                steps.append(result.guide_section)
+        groups = self._evidence(EVIDENCE_PERMISSION_GROUPS) or ()
+        return Ticket(
+            topdesk_version=self.target.topdesk_version,
+            failed_steps=tuple(steps),
+            errors=tuple(f"{r.id}: {r.summary}" for r in failed),
+            operator_email=self._evidence(EVIDENCE_OPERATOR_EMAIL) or self.target.email,
+            permission_groups=tuple(str(g) for g in groups),
+        )
+
+    def sorted_results(self) -> list[CheckResult]:
+        """Failures first, then errors, warnings, skipped and passes; catalogue order within."""
+        order = {r.id: i for i, r in enumerate(self.results)}
+        return sorted(self.results, key=lambda r: (r.status.severity, order[r.id]))
+
+
+def evolve(instance: Any, **changes: Any) -> Any:
+    """Re-exported so callers need not import attrs for the one function they use."""
+    return attrs.evolve(instance, **changes)

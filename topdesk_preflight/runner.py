@@ -1,0 +1,235 @@
+"""Runs the checks along their dependencies, concurrently, each isolated and time-boxed.
+
+A check starts the moment all its prerequisites have finished, on a pool of
+daemon worker threads (a hung check cannot keep the process alive). Each check
+is isolated: an exception becomes that check's ``error``; a check over its time
+box becomes ``error`` ("timed out after N s") and its worker is replaced so the
+pool keeps its size; a check whose prerequisite did not pass is ``skipped``
+naming it. The run's overall deadline ends everything still open with a clear
+message, so a report is always produced. Results come back in catalogue order.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from topdesk_preflight.model import CheckResult, Report, Status, Target, evolve
+
+if TYPE_CHECKING:  # pragma: no cover
+    from topdesk_preflight.context import Context
+    from topdesk_preflight.registry import CheckSpec, Registry
+    from topdesk_preflight.settings import Settings
+
+log = logging.getLogger("topdesk_preflight.runner")
+
+OnResult = Callable[[CheckResult], None]
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name
+
+
+class _Worker(threading.Thread):
+    def __init__(self, tasks: "queue.Queue[Any]", done: "queue.Queue[Any]", ctx: "Context") -> None:
+        super().__init__(daemon=True, name="preflight-check")
+        self.tasks, self.done, self.ctx = tasks, done, ctx
+
+    def run(self) -> None:
+        while True:
+            spec = self.tasks.get()
+            if spec is None:
+                return
+            started = time.monotonic()
+            self.done.put((spec.id, _STARTED, started))  # the time box starts now, not when queued
+            records: list[Any] = []
+            try:
+                with self.ctx.capture_check() as records:
+                    result = spec.func(self.ctx)
+                if not isinstance(result, CheckResult):
+                    result = CheckResult.errored(
+                        f"the check returned {type(result).__name__}, not a CheckResult "
+                        "(a bug in topdesk-preflight)")
+            except Exception as exc:  # isolation: one broken check never breaks the run
+                log.debug("check %s raised", spec.id, exc_info=True)
+                result = _error_from_exception(exc)
+            result = evolve(result, duration_s=round(time.monotonic() - started, 3),
+                            requests=tuple(records))
+            self.done.put((spec.id, result, None))
+
+
+_STARTED = object()
+
+
+def _error_from_exception(exc: Exception) -> CheckResult:
+    """Turn an unexpected exception into an ``error`` result that names the cause."""
+    hint = getattr(exc, "hint", None)
+    return CheckResult.errored(
+        f"Could not complete the check: {_describe(exc)}",
+        remediation=[hint] if hint else [],
+        evidence={"exception": type(exc).__name__},
+    )
+
+
+def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int = 8,
+               check_timeout: float = 30.0, deadline_s: float = 60.0,
+               on_result: OnResult | None = None) -> list[CheckResult]:
+    """Run ``specs`` (already in catalogue order) and return one result per spec, in that order."""
+    started = time.monotonic()
+    deadline = started + deadline_s
+    by_id = {s.id: s for s in specs}
+    results: dict[str, CheckResult] = {}
+    running: dict[str, float | None] = {}  # id -> monotonic start, None while still queued
+    pending = [s.id for s in specs]
+    tasks: "queue.Queue[Any]" = queue.Queue()
+    done: "queue.Queue[Any]" = queue.Queue()
+    workers = [_Worker(tasks, done, ctx) for _ in range(max(1, concurrency))]
+    for worker in workers:
+        worker.start()
+
+    def finish(check_id: str, result: CheckResult) -> None:
+        spec = by_id[check_id]
+        result = evolve(result, id=spec.id, title=spec.title, guide_section=spec.guide,
+                        depends_on=spec.depends_on)
+        results[check_id] = result
+        running.pop(check_id, None)
+        ctx._set_result(result)
+        if on_result is not None:
+            try:
+                on_result(result)
+            except Exception:  # a broken printer must not break the run
+                log.debug("on_result callback failed", exc_info=True)
+
+    def schedule() -> None:
+        progressed = True
+        while progressed:
+            progressed = False
+            for check_id in list(pending):
+                spec = by_id[check_id]
+                deps = [d for d in spec.depends_on if d in by_id]
+                if any(d not in results for d in deps):
+                    continue
+                pending.remove(check_id)
+                blockers = [d for d in deps if not results[d].status.ok]
+                if blockers:
+                    reasons = ", ".join(f"{d} {results[d].status.value}" for d in blockers)
+                    finish(check_id, CheckResult.skipped(
+                        f"skipped: {reasons}", evidence={"blocked_by": blockers}))
+                    progressed = True
+                    continue
+                running[check_id] = None
+                tasks.put(spec)
+
+    schedule()
+    while pending or running:
+        now = time.monotonic()
+        if now >= deadline:
+            for check_id in list(running):
+                finish(check_id, CheckResult.errored(
+                    f"the run's deadline of {deadline_s:g} s was reached before this check finished",
+                    remediation=["Run again with a larger --timeout, or check the network path "
+                                 "to TOPdesk: answers are very slow."]))
+            for check_id in list(pending):
+                pending.remove(check_id)
+                finish(check_id, CheckResult.errored(
+                    f"not run: the run's deadline of {deadline_s:g} s was reached first"))
+            break
+        waits = [deadline - now]
+        for check_id, t0 in running.items():
+            if t0 is not None:
+                waits.append(t0 + _timeout_for(by_id[check_id], check_timeout) - now)
+        try:
+            check_id, result, started_at = done.get(timeout=max(0.0, min(waits)))
+        except queue.Empty:
+            now = time.monotonic()
+            for check_id, t0 in list(running.items()):
+                limit = _timeout_for(by_id[check_id], check_timeout)
+                if t0 is not None and now - t0 >= limit:
+                    finish(check_id, evolve(CheckResult.errored(
+                        f"timed out after {limit:g} s",
+                        remediation=["TOPdesk answered too slowly for this check; run again, "
+                                     "or raise --timeout if the instance is known to be slow."]),
+                        duration_s=round(now - t0, 3)))
+                    replacement = _Worker(tasks, done, ctx)  # the stuck worker keeps its thread
+                    replacement.start()
+                    workers.append(replacement)
+            schedule()
+            continue
+        if result is _STARTED:
+            if check_id in running:
+                running[check_id] = started_at
+            continue
+        if check_id in running:  # a late answer from a timed-out check is ignored
+            finish(check_id, result)
+        schedule()
+    for _ in workers:
+        tasks.put(None)
+    return [results[s.id] for s in specs]
+
+
+def _timeout_for(spec: "CheckSpec", default: float) -> float:
+    return spec.timeout if spec.timeout is not None else default
+
+
+def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
+                  on_result: OnResult | None = None, client: Any = None) -> Report:
+    """Run the catalogue against the TOPdesk in ``settings`` and return the :class:`Report`.
+
+    This is the library entry point HCP support tooling calls; it never raises for
+    anything TOPdesk or the network does: those become results in the report.
+    """
+    from topdesk_preflight import __version__
+    from topdesk_preflight.context import Context
+    from topdesk_preflight.registry import load_catalogue
+
+    registry = registry or load_catalogue()
+    specs = registry.select(settings.only, settings.skip)
+    started = time.monotonic()
+    generated_at = datetime.now(timezone.utc)
+    owns_client = client is None
+    if client is None:
+        from topdesk_preflight.client import TopdeskClient
+
+        client = TopdeskClient(settings, deadline=started + settings.deadline)
+    ctx = Context(settings, client, deadline=started + settings.deadline)
+    try:
+        results = run_checks(specs, ctx, concurrency=settings.concurrency,
+                             check_timeout=settings.check_timeout, deadline_s=settings.deadline,
+                             on_result=on_result)
+    finally:
+        if owns_client:
+            client.close()
+    warnings = []
+    if settings.insecure:
+        warnings.append("TLS certificate verification was disabled with --insecure: the findings "
+                        "about this connection cannot prove that the server is the real TOPdesk.")
+    return Report(
+        tool_name="topdesk-preflight",
+        tool_version=__version__,
+        generated_at=generated_at,
+        target=_target(settings, results),
+        results=tuple(results),
+        duration_s=round(time.monotonic() - started, 3),
+        warnings=tuple(warnings),
+        settings=settings.public(),
+    )
+
+
+def _target(settings: "Settings", results: list[CheckResult]) -> Target:
+    from topdesk_preflight.model import EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION
+
+    def first(key: str) -> Any:
+        for result in results:
+            if result.evidence.get(key):
+                return str(result.evidence[key])
+        return None
+
+    return Target(url=settings.url, username=settings.username, email=settings.email,
+                  branch=settings.branch, topdesk_version=first(EVIDENCE_TOPDESK_VERSION),
+                  product_version=first(EVIDENCE_PRODUCT_VERSION))

@@ -1,0 +1,353 @@
+"""Settings: what to check and how to reach it, from flags, environment and a config file.
+
+Priority is flags, then ``TOPDESK_<NAME>`` environment variables, then the TOML
+config file, then defaults. The application password is the one value that is
+different: it lives in a :class:`Secret` whose ``repr``, ``str`` and ``format``
+never show it, and it can only come from ``TOPDESK_APP_PASSWORD``, a password
+file or a hidden prompt. This module is the only place that reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+from attrs import field, frozen
+
+PASSWORD_ENV = "TOPDESK_APP_PASSWORD"
+ENV_PREFIX = "TOPDESK_"
+REDACTED = "********"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it (exit code 2)."""
+
+
+class Secret:
+    """Holds the application password so that no accidental print can show it.
+
+    ``reveal()`` is the one deliberate way to read it, used only when building
+    the Authorization header.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        object.__setattr__(self, "_value", value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Secret is immutable")
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({REDACTED!r})"
+
+    def __str__(self) -> str:
+        return REDACTED
+
+    def __format__(self, spec: str) -> str:
+        return REDACTED
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+
+def normalize_url(raw: str) -> str:
+    """Take the URL as people type it into HCP's wizard and return ``scheme://host[:port]``.
+
+    ``acme.topdesk.net``, ``https://acme.topdesk.net/``, ``.../tas`` and
+    ``.../tas/api`` all mean the same instance: https is assumed and the API
+    prefix is added once, by the client.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise SettingsError("No TOPdesk URL given: pass --url https://<tenant>.topdesk.net "
+                            "or set TOPDESK_URL.")
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https"):
+        raise SettingsError(f"The TOPdesk URL must start with https:// (or http://), not "
+                            f"{parts.scheme}://: fix --url or TOPDESK_URL.")
+    if not parts.hostname:
+        raise SettingsError(f"The TOPdesk URL {raw!r} has no host name: use e.g. "
+                            "--url https://acme.topdesk.net")
+    if any(c.isspace() for c in text):
+        raise SettingsError(f"The TOPdesk URL {raw!r} contains spaces: fix --url or TOPDESK_URL.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise SettingsError(f"The TOPdesk URL {raw!r} has an invalid port: fix --url.") from None
+    path = re.sub(r"/+$", "", parts.path)
+    path = re.sub(r"(/tas(/api)?)$", "", path, flags=re.IGNORECASE)
+    host = parts.hostname
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port is None else f"{host}:{port}"
+    return f"{parts.scheme}://{netloc}{path}"
+
+
+def _parse_date(value: Any, what: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SettingsError(f"{what} must be an ISO date like 2027-03-31, not {value!r}.") from None
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return tuple(str(v) for v in value)
+
+
+def _optional_secret(value: Secret | str | None) -> Secret | None:
+    if value is None or isinstance(value, Secret):
+        return value
+    return Secret(value)
+
+
+@frozen
+class Settings:
+    """Everything one run needs. Build it with :meth:`load` (CLI) or directly (library use)."""
+
+    url: str = field(converter=normalize_url)
+    username: str = ""
+    password: Secret | None = field(default=None, converter=_optional_secret, repr=False)
+    branch: str | None = None
+    email: str | None = None
+    rooms: tuple[str, ...] = field(default=(), converter=_tuple)
+    app_password_expires: date | None = None
+    expiry_warning_days: int = 30
+    ca_bundle: str | None = None
+    insecure: bool = False
+    timeout: float = 10.0  # read time-out per request, seconds
+    connect_timeout: float = 5.0
+    deadline: float = 60.0  # the whole run, seconds
+    check_timeout: float = 30.0  # one check's time box, seconds
+    retries: int = 3  # attempts after the first, for idempotent GETs
+    concurrency: int = 8
+    only: tuple[str, ...] = field(default=(), converter=_tuple)
+    skip: tuple[str, ...] = field(default=(), converter=_tuple)
+    fail_on: str = "fail"
+    output_dir: str = "."
+    json_path: str | None = None
+    html_path: str | None = None
+    no_html: bool = False
+    quiet: bool = False
+    debug: bool = False
+
+    @property
+    def api_url(self) -> str:
+        """The REST API root: the instance URL plus ``/tas/api``, added exactly once."""
+        return self.url + "/tas/api"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+    def public(self) -> dict[str, Any]:
+        """The settings as a report may show them: never the password, only whether one was given."""
+        return {
+            "url": self.url,
+            "username": self.username,
+            "branch": self.branch,
+            "email": self.email,
+            "rooms": list(self.rooms),
+            "app_password_expires": self.app_password_expires.isoformat()
+            if self.app_password_expires else None,
+            "expiry_warning_days": self.expiry_warning_days,
+            "password_given": bool(self.password),
+            "ca_bundle": self.ca_bundle,
+            "insecure": self.insecure,
+            "timeout": self.timeout,
+            "connect_timeout": self.connect_timeout,
+            "deadline": self.deadline,
+            "concurrency": self.concurrency,
+            "only": list(self.only),
+            "skip": list(self.skip),
+            "fail_on": self.fail_on,
+        }
+
+
+# --- loading: flags > environment > config file > defaults ------------------------------------
+
+#: Settings a flag, a TOPDESK_<NAME> variable or the config file may give, with their parsers.
+_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "url": str,
+    "username": str,
+    "branch": str,
+    "email": str,
+    "rooms": _tuple,
+    "app_password_expires": lambda v: _parse_date(v, "--app-password-expires"),
+    "expiry_warning_days": int,
+    "ca_bundle": str,
+    "insecure": lambda v: _parse_bool(v, "insecure"),
+    "timeout": float,
+    "connect_timeout": float,
+    "deadline": float,
+    "check_timeout": float,
+    "retries": int,
+    "concurrency": int,
+    "only": _tuple,
+    "skip": _tuple,
+    "fail_on": str,
+    "output_dir": str,
+    "json_path": str,
+    "html_path": str,
+    "no_html": lambda v: _parse_bool(v, "no_html"),
+    "quiet": lambda v: _parse_bool(v, "quiet"),
+    "debug": lambda v: _parse_bool(v, "debug"),
+}
+_ENV_NAMES = {name: ENV_PREFIX + name.upper() for name in _FIELDS}
+_ENV_NAMES["json_path"] = "TOPDESK_JSON"
+_ENV_NAMES["html_path"] = "TOPDESK_HTML"
+_CONFIG_ALIASES = {"json": "json_path", "html": "html_path", "room": "rooms"}
+_SECRET_KEYS = {"app_password", "password", "application_password"}
+
+
+def _parse_bool(value: Any, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"{what} must be true or false, not {value!r}.")
+
+
+def _read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"The config file {os.fspath(path)!r} does not exist: fix --config "
+                            "or TOPDESK_CONFIG.") from None
+    except OSError as exc:
+        raise SettingsError(f"Cannot read the config file {os.fspath(path)!r}: "
+                            f"{exc.strerror or exc}.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"The config file {os.fspath(path)!r} is not valid TOML: {exc}.") from None
+    section = data.get("topdesk_preflight", data)
+    if not isinstance(section, dict):
+        raise SettingsError(f"The config file {os.fspath(path)!r} must hold key = value settings.")
+    found_secret = _SECRET_KEYS & {k.replace("-", "_") for k in section}
+    if found_secret:
+        raise SettingsError(
+            f"The config file {os.fspath(path)!r} contains {sorted(found_secret)[0]!r}: never store the "
+            "application password in a config file. Use TOPDESK_APP_PASSWORD or app_password_file.")
+    return {_CONFIG_ALIASES.get(k.replace("-", "_"), k.replace("-", "_")): v for k, v in section.items()}
+
+
+def read_password_file(path: str | os.PathLike[str]) -> Secret:
+    """Read the application password from a file (first line, surrounding white space removed)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = handle.readline().strip()
+    except FileNotFoundError:
+        raise SettingsError(f"The application password file {os.fspath(path)!r} does not exist: "
+                            "fix --app-password-file.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise SettingsError(f"Cannot read the application password file {os.fspath(path)!r}: "
+                            f"{reason}.") from None
+    if not value:
+        raise SettingsError(f"The application password file {os.fspath(path)!r} is empty.")
+    return Secret(value)
+
+
+def _prompt_password(username: str) -> Secret | None:
+    import getpass
+
+    value = getpass.getpass(f"Application password for TOPdesk operator {username!r} (input hidden): ")
+    return Secret(value) if value else None
+
+
+def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None, *,
+                  config_path: str | None = None, interactive: bool | None = None,
+                  prompt: Callable[[str], Secret | None] = _prompt_password) -> Settings:
+    """Merge flags, environment and config file into :class:`Settings`, or raise SettingsError.
+
+    ``flags`` holds only the values given on the command line (None = not given).
+    The password comes from TOPDESK_APP_PASSWORD, then ``app_password_file`` (flag,
+    TOPDESK_APP_PASSWORD_FILE or config), then a hidden prompt when stdin is a terminal.
+    """
+    env = os.environ if environ is None else environ
+    config_path = config_path or flags.get("config") or env.get(ENV_PREFIX + "CONFIG")
+    config = _read_config(config_path) if config_path else {}
+    unknown = set(config) - set(_FIELDS) - {"app_password_file", "silence", "targets"}
+    if unknown:
+        raise SettingsError(f"Unknown setting(s) in {config_path!r}: {', '.join(sorted(unknown))}. "
+                            "See --help for the names.")
+    values: dict[str, Any] = {}
+    for name, parse in _FIELDS.items():
+        raw, source = flags.get(name), f"--{name.replace('_', '-')}"
+        if raw is None or raw == () or raw == []:
+            raw, source = env.get(_ENV_NAMES[name]), _ENV_NAMES[name]
+        if raw is None or raw == "":
+            raw, source = config.get(name), f"{name} in {config_path}"
+        if raw is None:
+            continue
+        try:
+            values[name] = parse(raw)
+        except SettingsError:
+            raise
+        except (TypeError, ValueError):
+            raise SettingsError(f"{source} has an invalid value {raw!r}.") from None
+    if not values.get("url"):
+        raise SettingsError("No TOPdesk URL given: pass --url https://<tenant>.topdesk.net "
+                            "or set TOPDESK_URL.")
+    if not values.get("username"):
+        raise SettingsError("No operator login name given: pass --username (the login name of the "
+                            "operator HCP uses, not its email) or set TOPDESK_USERNAME.")
+    if values.get("fail_on", "fail") not in ("warn", "fail"):
+        raise SettingsError("--fail-on must be 'warn' or 'fail'.")
+    for name in ("timeout", "connect_timeout", "deadline", "check_timeout"):
+        if name in values and not values[name] > 0:
+            raise SettingsError(f"--{name.replace('_', '-')} must be a positive number of seconds.")
+    if "concurrency" in values and values["concurrency"] < 1:
+        raise SettingsError("--concurrency must be at least 1.")
+
+    password: Secret | None = None
+    if env.get(PASSWORD_ENV):
+        password = Secret(env[PASSWORD_ENV])
+    else:
+        password_file = (flags.get("app_password_file") or env.get(ENV_PREFIX + "APP_PASSWORD_FILE")
+                         or config.get("app_password_file"))
+        if password_file:
+            password = read_password_file(password_file)
+        elif interactive if interactive is not None else sys.stdin.isatty():
+            password = prompt(values["username"])
+    if password is None:
+        raise SettingsError("No application password: set TOPDESK_APP_PASSWORD, pass "
+                            "--app-password-file PATH, or run in a terminal to be prompted.")
+    return Settings(password=password, **values)
