@@ -182,3 +182,25 @@ class TestSecretNeverShows:
         with pytest.raises(SettingsError) as caught:
             load({"app_password_file": str(bad)}, env={"TOPDESK_APP_PASSWORD": ""})
         assert PASSWORD not in str(caught.value)
+
+
+class TestSilencesFromTheConfigFile:
+    def test_each_silence_has_an_id_a_reason_and_an_optional_end_date(self, tmp_path):
+        config = tmp_path / "c.toml"
+        config.write_text('[[silence]]\nid = "rooms.reservable"\nreason = "managed by facilities"\n'
+                          'until = 2027-01-31\n\n[[silence]]\nid = "network.tls"\nreason = "internal CA"\n')
+        silences = load({"config": str(config)}).silences
+        assert [(s.id, s.reason, s.until) for s in silences] == [
+            ("rooms.reservable", "managed by facilities", date(2027, 1, 31)), ("network.tls", "internal CA", None)]
+
+    @pytest.mark.parametrize("body, message", [
+        ('[[silence]]\nreason = "x"\n', "needs an id"),
+        ('[[silence]]\nid = "rooms.typed"\n', "needs a reason"),
+        ('[[silence]]\nid = "rooms.typed"\nreason = "x"\nuntil = "next week"\n', "must be an ISO date"),
+        ('silence = "rooms.typed"\n', "must be a list"),
+    ])
+    def test_bad_silences_say_what_to_fix(self, tmp_path, body, message):
+        config = tmp_path / "c.toml"
+        config.write_text(body)
+        with pytest.raises(SettingsError, match=message):
+            load({"config": str(config)})

@@ -18,6 +18,7 @@ EXIT_READY = 0
 EXIT_NOT_READY = 1
 EXIT_USAGE = 2
 EXIT_TOOL_BROKE = 3
+EXIT_UNKNOWN = 4
 
 DEMO_DEFAULT_SCENARIO = "demo"
 
@@ -27,6 +28,8 @@ exit codes:
   1  not ready: at least one check failed (or warned, with --fail-on warn)
   2  usage or settings error (the message says which flag or variable to fix)
   3  topdesk-preflight itself broke (please report it with the --debug output)
+  4  readiness unknown: nothing failed, but at least one check could not be assessed (error)
+silenced checks (config file [[silence]] with id, reason, until) never change the exit code.
 
 the application password is read from TOPDESK_APP_PASSWORD, from --app-password-file,
 or from a hidden prompt on a terminal; it is never accepted as a flag value.
@@ -192,7 +195,6 @@ def _run_demo(scenario: str, flags: dict[str, Any]) -> int:
 def execute(settings: Any, *, demo: bool = False) -> int:
     """Run, print and write the reports for ``settings``; return the exit code."""
     from topdesk_preflight import reports
-    from topdesk_preflight.model import Status
     from topdesk_preflight.runner import run_preflight
 
     json_to_stdout = settings.json_path == "-"
@@ -220,8 +222,18 @@ def execute(settings: Any, *, demo: bool = False) -> int:
     for line in reports.summary_lines(report, color=color, paths=written):
         out.write(line + "\n")
     out.flush()
-    if not report.ready:
+    return exit_code(report, fail_on=settings.fail_on)
+
+
+def exit_code(report: Any, *, fail_on: str = "fail") -> int:
+    """0 ready, 1 not ready, 4 unknown (an error but no failure); silenced results never count."""
+    from topdesk_preflight.model import Status
+
+    readiness = report.readiness
+    if readiness == "not_ready":
         return EXIT_NOT_READY
-    if settings.fail_on == "warn" and any(r.status is Status.WARN for r in report.results):
+    if readiness == "unknown":
+        return EXIT_UNKNOWN
+    if fail_on == "warn" and any(r.status is Status.WARN and r.silenced is None for r in report.results):
         return EXIT_NOT_READY
     return EXIT_READY

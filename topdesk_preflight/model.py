@@ -84,6 +84,12 @@ class CheckResult:
     depends_on: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
     duration_s: float = 0.0
     requests: tuple[RequestRecord, ...] = field(default=(), converter=tuple)
+    silenced: str | None = None  # the reason, when a config-file silence applies to this result
+
+    @property
+    def counts_against_readiness(self) -> bool:
+        """A fail or error that no silence covers."""
+        return self.status in (Status.FAIL, Status.ERROR) and self.silenced is None
 
     # Named constructors: the vocabulary check functions speak.
     @classmethod
@@ -177,15 +183,61 @@ class Report:
 
     @property
     def counts(self) -> dict[str, int]:
+        """One count per status, plus how many results a silence covers."""
         counts = {status.value: 0 for status in Status}
         for result in self.results:
             counts[result.status.value] += 1
+        counts["silenced"] = sum(1 for r in self.results if r.silenced is not None)
         return counts
 
     @property
     def ready(self) -> bool:
-        """Ready means nothing failed and nothing could not be assessed."""
-        return not any(r.status in (Status.FAIL, Status.ERROR) for r in self.results)
+        """Ready means nothing failed and nothing could not be assessed (silenced results aside)."""
+        return not any(r.counts_against_readiness for r in self.results)
+
+    @property
+    def readiness(self) -> str:
+        """``ready``, ``not_ready`` (something failed) or ``unknown`` (nothing failed, something errored)."""
+        live = [r for r in self.results if r.silenced is None]
+        if any(r.status is Status.FAIL for r in live):
+            return "not_ready"
+        if any(r.status is Status.ERROR for r in live):
+            return "unknown"
+        return "ready"
+
+    @property
+    def root_causes(self) -> list[CheckResult]:
+        """Failed or errored checks whose prerequisites all passed: what to fix first.
+
+        Everything skipped downstream of one of these is a symptom, listed by
+        :meth:`blocked_by` under its cause instead of as a problem of its own.
+        """
+        by_id = {r.id: r for r in self.results}
+        return [r for r in self.results
+                if r.counts_against_readiness
+                and all(by_id[d].status.ok for d in r.depends_on if d in by_id)]
+
+    def blocked_by(self, root_id: str) -> list[CheckResult]:
+        """The skipped results that trace back (through other skipped ones) to ``root_id``."""
+        by_id = {r.id: r for r in self.results}
+
+        def roots_of(result: CheckResult, seen: frozenset[str] = frozenset()) -> set[str]:
+            found: set[str] = set()
+            for blocker in result.evidence.get("blocked_by", ()):
+                if blocker in seen or blocker not in by_id:
+                    continue
+                blocking = by_id[blocker]
+                if blocking.status is Status.SKIPPED:
+                    found |= roots_of(blocking, seen | {blocker})
+                else:
+                    found.add(blocker)
+            return found
+
+        return [r for r in self.results if r.status is Status.SKIPPED and root_id in roots_of(r)]
+
+    def evidence(self, key: str) -> Any:
+        """The first non-empty value any check recorded under ``key``."""
+        return self._evidence(key)
 
     def _evidence(self, key: str) -> Any:
         for result in self.results:
@@ -195,7 +247,7 @@ class Report:
 
     @property
     def ticket(self) -> Ticket:
-        failed = [r for r in self.results if r.status in (Status.FAIL, Status.ERROR)]
+        failed = [r for r in self.results if r.counts_against_readiness]
         steps: list[str] = []
         for result in failed:
             if result.guide_section and result.guide_section not in steps:

@@ -188,7 +188,8 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
     from topdesk_preflight.context import Context
     from topdesk_preflight.registry import load_catalogue
 
-    registry = registry or load_catalogue()
+    registry = registry if registry is not None else load_catalogue()
+    _check_silences(settings, registry)
     specs = registry.select(settings.only, settings.skip)
     started = time.monotonic()
     generated_at = datetime.now(timezone.utc)
@@ -205,7 +206,7 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
     finally:
         if owns_client:
             client.close()
-    warnings = []
+    results, warnings = apply_silences(results, settings.silences, generated_at.date())
     if settings.insecure:
         warnings.append("TLS certificate verification was disabled with --insecure: the findings "
                         "about this connection cannot prove that the server is the real TOPdesk.")
@@ -219,6 +220,36 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
         warnings=tuple(warnings),
         settings=settings.public(),
     )
+
+
+def _check_silences(settings: "Settings", registry: "Registry") -> None:
+    from topdesk_preflight.settings import SettingsError
+
+    for silence in settings.silences:
+        if silence.id not in registry:
+            raise SettingsError(f"the config file silences {silence.id!r}, which is not a check id; "
+                                "see --list-checks")
+
+
+def apply_silences(results: list[CheckResult], silences: Sequence[Any],
+                   today: Any) -> tuple[list[CheckResult], list[str]]:
+    """Mark the results a live silence covers; warn about silences that have expired."""
+    warnings: list[str] = []
+    live = {}
+    for silence in silences:
+        if silence.applies(today):
+            live[silence.id] = silence
+        else:
+            warnings.append(f"The silence of {silence.id} expired on {silence.until.isoformat()} "
+                            f"(reason was: {silence.reason}); it no longer applies.")
+    marked = []
+    for result in results:
+        silence = live.get(result.id)
+        if silence is not None and result.status is not Status.PASS:
+            until = f" (until {silence.until.isoformat()})" if silence.until else ""
+            result = evolve(result, silenced=f"{silence.reason}{until}")
+        marked.append(result)
+    return marked, warnings
 
 
 def _target(settings: "Settings", results: list[CheckResult]) -> Target:

@@ -129,6 +129,40 @@ def _optional_secret(value: Secret | str | None) -> Secret | None:
 
 
 @frozen
+class Silence:
+    """A check the team has decided to live with for now: why, and until when.
+
+    An expired silence stops applying (the run says so), so a temporary
+    exception can never quietly become permanent.
+    """
+
+    id: str
+    reason: str
+    until: date | None = None
+
+    def applies(self, today: date) -> bool:
+        return self.until is None or today <= self.until
+
+
+def _parse_silences(raw: Any, source: str) -> tuple[Silence, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise SettingsError(f"silence in {source} must be a list of [[silence]] tables.")
+    silences = []
+    for entry in raw:
+        if not isinstance(entry, dict) or not str(entry.get("id", "")).strip():
+            raise SettingsError(f"every [[silence]] in {source} needs an id = \"check.id\".")
+        reason = str(entry.get("reason", "")).strip()
+        if not reason:
+            raise SettingsError(f"the silence of {entry['id']!r} in {source} needs a reason = \"...\": "
+                                "say why the team accepts this finding.")
+        silences.append(Silence(id=str(entry["id"]).strip(), reason=reason,
+                                until=_parse_date(entry.get("until"), f"until of the silence of {entry['id']!r}")))
+    return tuple(silences)
+
+
+@frozen
 class Settings:
     """Everything one run needs. Build it with :meth:`load` (CLI) or directly (library use)."""
 
@@ -157,6 +191,7 @@ class Settings:
     no_html: bool = False
     quiet: bool = False
     debug: bool = False
+    silences: tuple[Silence, ...] = field(default=(), converter=tuple)
 
     @property
     def api_url(self) -> str:
@@ -193,6 +228,8 @@ class Settings:
             "only": list(self.only),
             "skip": list(self.skip),
             "fail_on": self.fail_on,
+            "silences": [{"id": s.id, "reason": s.reason, "until": s.until.isoformat() if s.until else None}
+                         for s in self.silences],
         }
 
 
@@ -350,4 +387,5 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = 
     if password is None:
         raise SettingsError("No application password: set TOPDESK_APP_PASSWORD, pass "
                             "--app-password-file PATH, or run in a terminal to be prompted.")
+    values["silences"] = _parse_silences(config.get("silence"), str(config_path))
     return Settings(password=password, **values)

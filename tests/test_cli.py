@@ -1,0 +1,139 @@
+"""The command line: flags, exit codes, no traceback ever, fast and lazy for --help/--version/--list-checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from topdesk_preflight import cli
+
+PASSWORD = "Cli-Pa55word!unique"
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TOPDESK_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "topdesk_preflight", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def assert_no_traceback(proc: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+
+
+def test_version():
+    proc = run_cli("--version")
+    assert proc.returncode == cli.EXIT_READY
+    assert proc.stdout.startswith("topdesk-preflight ")
+
+
+def test_help_documents_the_exit_codes():
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    assert "exit codes:" in proc.stdout and "not ready" in proc.stdout
+
+
+def test_list_checks_prints_id_title_guide_and_dependencies():
+    proc = run_cli("--list-checks")
+    assert proc.returncode == 0
+    assert "rooms.typed" in proc.stdout
+    assert "guide: Rooms created in TOPdesk do not appear when importing into HCP" in proc.stdout
+    assert "needs: branch.exists" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["--list-checks"]])
+def test_quick_modes_do_not_import_the_heavy_parts(args):
+    """--help, --version and --list-checks must answer at once: no requests, jinja2 or sandbox imported."""
+    code = ("import sys, runpy\n"
+            f"sys.argv = ['topdesk_preflight', *{args!r}]\n"
+            "try:\n    runpy.run_module('topdesk_preflight', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = [m for m in ('requests', 'jinja2', 'urllib3', 'tenacity', 'topdesk_preflight.sandbox',"
+            " 'cryptography') if m in sys.modules]\n"
+            "print('HEAVY', heavy, file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "HEAVY []" in proc.stderr
+
+
+class TestSettingsErrorsExitTwoWithOneLine:
+    @pytest.mark.parametrize("args, env, message", [
+        ([], {}, "No TOPdesk URL given"),
+        (["--url", "acme.topdesk.net"], {}, "No operator login name given"),
+        (["--url", "acme.topdesk.net", "--username", "svc"], {}, "No application password"),
+        (["--url", "ftp://acme", "--username", "svc"], {"TOPDESK_APP_PASSWORD": PASSWORD}, "must start with https://"),
+        (["--url", "acme.topdesk.net", "--username", "svc", "--app-password-expires", "tomorrow"],
+         {"TOPDESK_APP_PASSWORD": PASSWORD}, "ISO date"),
+        (["--url", "acme.topdesk.net", "--username", "svc", "--app-password-file", "/nonexistent/pw"], {},
+         "does not exist"),
+        (["--url", "acme.topdesk.net", "--username", "svc", "--only", "rooms.typo"],
+         {"TOPDESK_APP_PASSWORD": PASSWORD}, "unknown check or area 'rooms.typo'"),
+        (["--demo", "no_such_scenario"], {}, "unknown demo scenario"),
+    ])
+    def test_message_and_exit_code(self, args, env, message):
+        proc = run_cli(*args, env=env)
+        assert proc.returncode == cli.EXIT_USAGE, proc.stderr
+        assert message in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+        assert_no_traceback(proc)
+        assert PASSWORD not in proc.stdout + proc.stderr
+
+    def test_unknown_flag_is_a_usage_error(self):
+        proc = run_cli("--password", "x")
+        assert proc.returncode == cli.EXIT_USAGE
+        assert_no_traceback(proc)
+
+
+def test_the_tool_breaking_exits_three_with_a_message_not_a_traceback(monkeypatch, capsys):
+    import topdesk_preflight.runner as runner
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setattr(runner, "run_preflight", broken)
+    monkeypatch.setenv("TOPDESK_APP_PASSWORD", PASSWORD)
+    code = cli.main(["--url", "https://127.0.0.1:9", "--username", "svc", "--no-html", "--json", "-"])
+    out, err = capsys.readouterr()
+    assert code == cli.EXIT_TOOL_BROKE
+    assert "topdesk-preflight itself failed: RuntimeError: renderer exploded" in err
+    assert "Traceback" not in err and PASSWORD not in out + err
+
+
+class TestDemo:
+    """End to end over real HTTPS: the simulator, the whole catalogue, both reports."""
+
+    def test_default_demo_is_not_ready_and_writes_both_reports(self, tmp_path):
+        proc = run_cli("--demo", "--output-dir", str(tmp_path))
+        assert proc.returncode == cli.EXIT_NOT_READY, proc.stdout + proc.stderr
+        assert_no_traceback(proc)
+        files = sorted(p.suffix for p in tmp_path.iterdir())
+        assert files == [".html", ".json"]
+        assert "Not ready" in proc.stdout
+
+    def test_healthy_demo_is_ready(self, tmp_path):
+        proc = run_cli("--demo", "healthy", "--output-dir", str(tmp_path))
+        assert proc.returncode == cli.EXIT_READY, proc.stdout + proc.stderr
+        assert "Ready for Humly Control Panel" in proc.stdout
+
+    def test_json_to_stdout_writes_nothing_else_there(self, tmp_path):
+        proc = run_cli("--demo", "healthy", "--json", "-", "--no-html", "--output-dir", str(tmp_path))
+        assert proc.returncode == cli.EXIT_READY, proc.stderr
+        data = json.loads(proc.stdout)
+        assert data["schema_version"] == "1"
+        assert list(tmp_path.iterdir()) == []
+        assert "api.reachable" in proc.stderr  # the progress lines went to stderr
+
+    def test_fail_on_warn(self, tmp_path):
+        proc = run_cli("--demo", "rooms_not_reservable", "--fail-on", "warn", "--no-html",
+                       "--output-dir", str(tmp_path))
+        assert proc.returncode == cli.EXIT_NOT_READY
+        proc = run_cli("--demo", "rooms_not_reservable", "--no-html", "--output-dir", str(tmp_path))
+        assert proc.returncode == cli.EXIT_READY
+
+    def test_debug_logs_requests_without_the_password(self, tmp_path):
+        proc = run_cli("--demo", "healthy", "--debug", "--no-html", "--output-dir", str(tmp_path))
+        assert "GET /tas/api/operators/current" in proc.stderr
+        assert_no_traceback(proc)
