@@ -85,6 +85,7 @@ class CheckResult:
     duration_s: float = 0.0
     requests: tuple[RequestRecord, ...] = field(default=(), converter=tuple)
     silenced: str | None = None  # the reason, when a config-file silence applies to this result
+    change: str | None = None  # with --compare: "fixed", "newly_broken", "still_broken" or "unchanged"
 
     @property
     def counts_against_readiness(self) -> bool:
@@ -174,6 +175,8 @@ class Report:
     duration_s: float = 0.0
     warnings: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
     settings: dict[str, Any] = field(factory=dict, converter=_plain_dict)
+    vantage: dict[str, Any] = field(factory=dict, converter=_plain_dict)  # where the run looked from
+    compared_with: dict[str, Any] | None = None  # with --compare: {"path", "generated_at", "counts"}
 
     def result(self, check_id: str) -> CheckResult:
         for result in self.results:

@@ -219,7 +219,19 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
         duration_s=round(time.monotonic() - started, 3),
         warnings=tuple(warnings),
         settings=settings.public(),
+        vantage=_vantage(settings, results),
     )
+
+
+def _vantage(settings: "Settings", results: list[CheckResult]) -> dict[str, Any]:
+    from topdesk_preflight import vantage
+
+    resolved: list[str] = []
+    for result in results:
+        if result.id == "network.dns":
+            raw = result.evidence.get("addresses") or []
+            resolved = [a.get("address", "") if isinstance(a, dict) else str(a) for a in raw]
+    return vantage.describe(settings.url, resolved)
 
 
 def _check_silences(settings: "Settings", registry: "Registry") -> None:

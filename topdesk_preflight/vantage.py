@@ -1,0 +1,63 @@
+"""Where the run looked from: the network checks describe THIS machine's path to TOPdesk.
+
+A support engineer often runs the tool on a laptop while HCP runs on a server
+in another network. The report says so plainly, with the addresses this
+machine resolved, whether they are private, and whether a proxy from the
+environment carried the requests, so a green network check on a laptop is
+never mistaken for proof about the HCP server's firewall.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import urllib.request
+from typing import Any, Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+STATEMENT = ("The network checks describe the path from this machine to TOPdesk, not the HCP server's. "
+             "When they fail, or HCP still cannot connect, run topdesk-preflight on the HCP server itself.")
+
+
+def redact_proxy(url: str) -> str:
+    """A proxy URL without any user:password it may carry."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy requests would use for ``url`` (HTTPS_PROXY / NO_PROXY), credentials removed."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return redact_proxy(proxy)
+
+
+def classify(addresses: Iterable[str]) -> list[dict[str, Any]]:
+    out = []
+    for address in addresses:
+        try:
+            ip = ipaddress.ip_address(str(address).split("%", 1)[0])
+        except ValueError:
+            continue
+        out.append({"address": str(ip), "private": ip.is_private, "loopback": ip.is_loopback})
+    return out
+
+
+def describe(url: str, resolved: Iterable[str] = ()) -> dict[str, Any]:
+    """The vantage block of the report; ``resolved`` comes from the network.dns check's evidence."""
+    addresses = classify(resolved)
+    return {
+        "machine": socket.gethostname(),
+        "target_host": urlsplit(url).hostname,
+        "resolved_addresses": addresses,
+        "private_network": bool(addresses) and all(a["private"] for a in addresses),
+        "proxy": proxy_for(url),
+        "statement": STATEMENT,
+    }
