@@ -28,3 +28,20 @@ def current_operator(ctx: Context) -> dict[str, Any]:
         return data
 
     return ctx.once("operator.current", fetch)
+
+
+#: Lists of offending cards in summaries and evidence stop here; the total is always given.
+DUPLICATES_SHOWN = 50
+
+
+def operator_label(operator: dict[str, Any]) -> str:
+    """``'HCP Service' (login hcp-svc)``: how a report names an operator card."""
+    name = operator.get("dynamicName") or " ".join(
+        p for p in (operator.get("firstName"), operator.get("surName")) if p) or operator.get("id")
+    login = operator.get("loginName")
+    return f"{name!r} (login {login})" if login else repr(name)
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """Equal ignoring case and surrounding or repeated white space (emails, names)."""
+    return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()

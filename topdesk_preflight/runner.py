@@ -195,9 +195,7 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
     generated_at = datetime.now(timezone.utc)
     owns_client = client is None
     if client is None:
-        from topdesk_preflight.client import TopdeskClient
-
-        client = TopdeskClient(settings, deadline=started + settings.deadline)
+        client = _make_client(settings, deadline=started + settings.deadline)
     ctx = Context(settings, client, deadline=started + settings.deadline)
     try:
         results = run_checks(specs, ctx, concurrency=settings.concurrency,
@@ -221,6 +219,37 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
         settings=settings.public(),
         vantage=_vantage(settings, results),
     )
+
+
+class _UnavailableClient:
+    """Stands in when the client cannot even be built (e.g. an unreadable --ca-bundle).
+
+    Every call raises the construction error, so each check that needs TOPdesk
+    ends as ``error`` naming the cause, and the run still completes its report.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise self.error
+
+        return fail
+
+    def close(self) -> None:
+        pass
+
+
+def _make_client(settings: "Settings", *, deadline: float) -> Any:
+    from topdesk_preflight.client import TopdeskClient
+    from topdesk_preflight.errors import TopdeskError
+
+    try:
+        return TopdeskClient(settings, deadline=deadline)
+    except TopdeskError as exc:
+        log.debug("cannot build the TOPdesk client", exc_info=True)
+        return _UnavailableClient(exc)
 
 
 def _vantage(settings: "Settings", results: list[CheckResult]) -> dict[str, Any]:

@@ -371,6 +371,9 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = 
     for name in ("timeout", "connect_timeout", "deadline", "check_timeout"):
         if name in values and not values[name] > 0:
             raise SettingsError(f"--{name.replace('_', '-')} must be a positive number of seconds.")
+    if values.get("ca_bundle") and not os.access(values["ca_bundle"], os.R_OK):
+        raise SettingsError(f"The CA bundle {values['ca_bundle']!r} does not exist or cannot be read: "
+                            "fix --ca-bundle or TOPDESK_CA_BUNDLE.")
     if "concurrency" in values and values["concurrency"] < 1:
         raise SettingsError("--concurrency must be at least 1.")
 

@@ -1,0 +1,148 @@
+"""The network path to TOPdesk as the API calls really take it: direct, or through a proxy.
+
+The network checks must test the same path ``requests`` uses, or they would fail a
+direct TCP connection that the company proxy routes around (design.md §4). requests
+takes its proxy from the environment (``HTTPS_PROXY``/``HTTP_PROXY``, minus
+``NO_PROXY``); :func:`route_to` reads the same variables through ``urllib.request``,
+so both agree. Only sockets here, no HTTP stack.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+import time
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from attrs import frozen
+
+from topdesk_preflight.context import Context
+
+
+@frozen
+class Route:
+    """Where the first hop goes: TOPdesk itself, or the proxy that talks to TOPdesk for us."""
+
+    target_host: str  # TOPdesk's host name, from the URL
+    target_port: int
+    scheme: str
+    proxy_url: str | None = None  # as given in the environment, credentials removed
+    proxy_host: str | None = None
+    proxy_port: int | None = None
+
+    @property
+    def via_proxy(self) -> bool:
+        return self.proxy_host is not None
+
+    @property
+    def hop_host(self) -> str:
+        """The host this machine connects to first."""
+        return self.proxy_host if self.proxy_host is not None else self.target_host
+
+    @property
+    def hop_port(self) -> int:
+        return self.proxy_port if self.proxy_port is not None else self.target_port
+
+    @property
+    def hop_label(self) -> str:
+        if self.via_proxy:
+            return f"the proxy {self.proxy_host}:{self.proxy_port}"
+        return f"{self.target_host}:{self.target_port}"
+
+    def evidence(self) -> dict[str, Any]:
+        return {"host": self.target_host, "port": self.target_port, "via_proxy": self.proxy_url}
+
+
+def route_to(url: str, scheme: str, host: str, port: int) -> Route:
+    """The route ``requests`` would take to ``url``, judged from the environment's proxy settings."""
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(host):
+        return Route(host, port, scheme)
+    if "://" not in proxy:
+        proxy = "http://" + proxy
+    parts = urlsplit(proxy)
+    if not parts.hostname:
+        return Route(host, port, scheme)
+    default_port = 443 if parts.scheme == "https" else 1080 if parts.scheme.startswith("socks") else 80
+    try:
+        proxy_port = parts.port or default_port
+    except ValueError:
+        proxy_port = default_port
+    shown = f"{parts.scheme}://{parts.hostname}:{proxy_port}"  # never the proxy's user:password
+    return Route(host, port, scheme, proxy_url=shown, proxy_host=parts.hostname, proxy_port=proxy_port)
+
+
+def current_route(ctx: Context) -> Route:
+    """The route for this run's URL, computed once so all network checks agree on it."""
+    settings = ctx.settings
+    scheme = urlsplit(settings.url).scheme
+    return ctx.once("network.route", lambda: route_to(settings.url, scheme, settings.host, settings.port))
+
+
+@frozen
+class Resolved:
+    host: str
+    addresses: tuple[str, ...]
+    seconds: float
+
+    @property
+    def all_loopback(self) -> bool:
+        return bool(self.addresses) and all(_ip(a).is_loopback for a in self.addresses)
+
+    @property
+    def all_private(self) -> bool:
+        return bool(self.addresses) and all(_ip(a).is_private for a in self.addresses)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    return ipaddress.ip_address(text.split("%", 1)[0])
+
+
+def resolve(host: str, port: int) -> Resolved:
+    """``getaddrinfo`` for TCP; raises ``socket.gaierror`` when the name does not resolve."""
+    started = time.monotonic()
+    infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    addresses: list[str] = []
+    for info in infos:
+        address = str(info[4][0])
+        if address not in addresses:
+            addresses.append(address)
+    return Resolved(host, tuple(addresses), round(time.monotonic() - started, 3))
+
+
+def connect(host: str, port: int, timeout: float) -> tuple[socket.socket, float]:
+    """Open a TCP connection (every resolved address in turn) and time it."""
+    started = time.monotonic()
+    sock = socket.create_connection((host.strip("[]"), port), timeout=timeout)
+    return sock, round(time.monotonic() - started, 3)
+
+
+class TunnelRefused(Exception):
+    """The proxy answered CONNECT with something other than 200."""
+
+
+def open_tunnel(sock: socket.socket, host: str, port: int, timeout: float) -> None:
+    """Ask the HTTP proxy on ``sock`` for a CONNECT tunnel to ``host:port``, as requests does."""
+    sock.settimeout(timeout)
+    authority = f"{host}:{port}"
+    sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n".encode("ascii"))
+    answer = b""
+    while b"\r\n\r\n" not in answer and len(answer) < 16384:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    status_line = answer.split(b"\r\n", 1)[0].decode("latin-1", errors="replace").strip()
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or parts[1] != "200":
+        raise TunnelRefused(status_line or "the proxy closed the connection")
+
+
+def handshake(sock: socket.socket, context: ssl.SSLContext, host: str, timeout: float) -> ssl.SSLSocket:
+    """A TLS handshake on an open socket, with SNI and host-name checking by ``context``."""
+    sock.settimeout(timeout)
+    return context.wrap_socket(sock, server_hostname=host.strip("[]"))

@@ -1,0 +1,128 @@
+"""API check: does the URL lead to TOPdesk's REST API, and which TOPdesk is it?
+
+"The TOPdesk URL entered in HCP is incorrect" is the first cause the guide lists
+when HCP cannot connect. A wrong URL and a wrong password both end in "cannot
+connect" in HCP; this check separates them. It reads ``/tas/api/version`` and
+judges the *shape* of the answer: TOPdesk answers JSON, and refuses a bad login with
+a 401 whose body is one of its own shapes, so even a refused login proves the URL is
+right (design.md §4). The versions go into the support-ticket block the guide asks for.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from topdesk_preflight.checks._guide import TS_HCP_CANNOT_CONNECT, hcp_admin, network_admin, topdesk_admin
+from topdesk_preflight.context import Context
+from topdesk_preflight.errors import TopdeskError
+from topdesk_preflight.model import EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION, CheckResult
+from topdesk_preflight.registry import check
+
+#: TOPdesk's own HTML page for a refused login [C-peer] topdesk-api.md §1.2 (pipedream issue #19120).
+TOPDESK_401_PAGE_TEXT = "lacks valid authentication credentials"
+
+
+def _wrong_url_steps(ctx: Context) -> list[str]:
+    return [
+        hcp_admin(f"Correct the TOPdesk URL in the HCP connection wizard (tested: {ctx.settings.url}): use the "
+                  "address you open TOPdesk with, like https://<tenant>.topdesk.net, without /tas/... "
+                  "(the API path is added automatically)."),
+        network_admin("If the URL is right, check that no proxy, single-sign-on or portal page answers "
+                      "instead of TOPdesk for the HCP server."),
+    ]
+
+
+@check(id="api.reachable", title="The URL answers like TOPdesk's REST API", guide=TS_HCP_CANNOT_CONNECT,
+       depends_on=("network.tls",))
+def reachable(ctx: Context) -> CheckResult:
+    """A wrong URL (a portal, a login page, a typo'd path) looks like a connection problem in HCP."""
+    response = ctx.client.fetch("/version")
+    evidence: dict[str, Any] = {"status": response.status, "content_type": response.content_type or None,
+                                "path": response.path}
+    status = response.status
+    if status == 200 and response.is_json:
+        data = _json_or_none(response)
+        version = data.get("version") if isinstance(data, dict) else None
+        if not isinstance(version, str) or not version.strip():
+            return CheckResult.failed(
+                f"{response.path} answered JSON without a version: this URL is not TOPdesk's REST API.",
+                evidence=evidence, remediation=_wrong_url_steps(ctx))
+        evidence[EVIDENCE_TOPDESK_VERSION] = version
+        product = _product_version(ctx, evidence)
+        shown = f"TOPdesk {product}, " if product else ""
+        return CheckResult.passed(f"TOPdesk's REST API answers ({shown}API version {version}).",
+                                  evidence=evidence)
+    if status in (401, 403) and _topdesk_refusal(response):
+        evidence["messages"] = response.messages
+        return CheckResult.passed(
+            f"TOPdesk's REST API answers; it refused the login for the version ({status}), so "
+            "auth.credentials judges the login.",
+            details=[f"TOPdesk said: {'; '.join(response.messages) or '(empty body)'}",
+                     "The TOPdesk version needs a login to read; it is not known yet."],
+            evidence=evidence)
+    if status >= 500 or status == 429:
+        evidence["messages"] = response.messages
+        return CheckResult.errored(
+            f"{response.path} answered {status}: TOPdesk (or a proxy in front of it) failed, so this run "
+            "cannot tell whether the URL is right.",
+            evidence=evidence,
+            remediation=[topdesk_admin("Run again later; if it persists, report the time and the path to the "
+                                       "TOPdesk administrator or TOPdesk support.")])
+    return CheckResult.failed(_wrong_url_summary(response), evidence={**evidence, "messages": response.messages},
+                              remediation=_wrong_url_steps(ctx))
+
+
+def _json_or_none(response: Any) -> Any:
+    try:
+        return response.json()
+    except TopdeskError:
+        return None
+
+
+def _topdesk_refusal(response: Any) -> bool:
+    """A 401/403 body in one of TOPdesk's shapes (topdesk-api.md §1.2, §3.4), not some other server's page."""
+    body = response.body.decode("utf-8", errors="replace").strip()
+    if response.is_html:
+        return TOPDESK_401_PAGE_TEXT in " ".join(body.split()).lower()
+    if not body:
+        return False
+    data = _json_or_none(response) if (response.is_json or body[:1] in "[{") else None
+    if isinstance(data, list):
+        return all(isinstance(item, dict) and ("message" in item or "errorMessage" in item) for item in data)
+    if isinstance(data, dict):
+        return isinstance(data.get("errors"), list) or "message" in data
+    # Plain text such as "No valid authentication token provided" [C-peer] TOPdeskPS issue #114.
+    return not body.startswith("<") and len(body) < 1000
+
+
+def _wrong_url_summary(response: Any) -> str:
+    status, path = response.status, response.path
+    if status == 404:
+        return f"{path} answered 404 Not Found: this URL does not lead to TOPdesk's REST API."
+    if response.is_html:
+        title = response.messages[0] if response.messages else "no title"
+        return (f"{path} answered {status} with an HTML page ({title}) instead of TOPdesk's JSON: wrong URL, "
+                "or a portal or login page in between.")
+    kind = "JSON" if response.is_json else (response.content_type or "an unlabelled body")
+    return f"{path} answered {status} with {kind} that is not TOPdesk's: this URL is not TOPdesk's REST API."
+
+
+def _product_version(ctx: Context, evidence: dict[str, Any]) -> str | None:
+    """``/productVersion`` as "16.6.7", or None: nice to have in the ticket, never a reason to fail."""
+    try:
+        response = ctx.client.fetch("/productVersion")
+    except TopdeskError:
+        return None
+    if response.status != 200 or not response.is_json:
+        evidence["product_version_status"] = response.status
+        return None
+    data = _json_or_none(response)
+    if not isinstance(data, dict):
+        return None
+    parts = [data.get(k) for k in ("major", "minor", "patch")]
+    if not all(isinstance(p, int) or (isinstance(p, str) and re.fullmatch(r"\d+", p)) for p in parts):
+        return None
+    product = ".".join(str(int(p)) for p in parts)  # type: ignore[arg-type]
+    evidence[EVIDENCE_PRODUCT_VERSION] = product
+    return product

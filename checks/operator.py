@@ -1,0 +1,198 @@
+"""Operator checks: is the operator HCP logs in as set up the way the guide's "Creating an Operator" says?
+
+HCP identifies its TOPdesk account by the operator's email (the guide: "The email is
+required and will be used in the Humly Control Panel Wizard ... must be unique") and
+imports rooms from the operator's branch. An operator without email, sharing its
+email, or sitting in another branch connects fine and then books nothing, which is
+why these are checked separately from the login.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from topdesk_preflight import fiql
+from topdesk_preflight.checks._guide import (
+    CREATING_A_PERSON, CREATING_AN_OPERATOR, MENU_OPERATOR_SETTINGS, MENU_PERSON_SETTINGS, hcp_admin,
+    topdesk_admin,
+)
+from topdesk_preflight.checks._operator_facts import (
+    DUPLICATES_SHOWN, current_operator, operator_label, same_text,
+)
+from topdesk_preflight.client import Paging
+from topdesk_preflight.context import Context
+from topdesk_preflight.errors import PermissionDenied
+from topdesk_preflight.model import EVIDENCE_OPERATOR_EMAIL, CheckResult
+from topdesk_preflight.registry import check
+
+ACTIVE_OPERATOR = "operator"  # [C-peer] status of an active operator; "operatorArchived" when archived, §6.1
+
+
+@check(id="operator.account", title="The HCP operator is active, may log in and has an email",
+       guide=CREATING_AN_OPERATOR, depends_on=("auth.credentials",))
+def account(ctx: Context) -> CheckResult:
+    """HCP's wizard asks for the operator's email; an archived or login-less operator stops working."""
+    operator = current_operator(ctx)
+    label = operator_label(operator)
+    email = (operator.get("email") or "").strip()
+    evidence: dict[str, Any] = {
+        "operator_id": operator.get("id"), "login_name": operator.get("loginName"),
+        "name": operator.get("dynamicName"), EVIDENCE_OPERATOR_EMAIL: email or None,
+        "status": operator.get("status"), "login_permission": operator.get("loginPermission"),
+        "api_account": operator.get("apiAccount"),
+    }
+    card = f"the operator card {label} ({MENU_OPERATOR_SETTINGS})"
+    problems: list[str] = []
+    steps: list[str] = []
+    if operator.get("status") not in (None, ACTIVE_OPERATOR) or operator.get("archived") is True:
+        problems.append(f"the operator {label} is archived (status {operator.get('status')!r})")
+        steps.append(topdesk_admin(f"Restore (un-archive) {card}, or create a new operator for HCP as the "
+                                   "guide's Creating an Operator describes."))
+    if operator.get("loginPermission") is False:
+        problems.append(f"the operator {label} may not log in (login permission is off)")
+        steps.extend([
+            topdesk_admin(f"As the global admin, open {card} and click the login icon again to reset or verify "
+                          "the login credentials."),
+            topdesk_admin("Confirm that the operator's login status is set to active; the password must "
+                          "contain uppercase and lowercase letters, numbers, and special characters."),
+        ])
+    if not email:
+        problems.append(f"the operator {label} has no email")
+        steps.append(topdesk_admin(f"Open {card}, enter the email HCP will use (it must be unique: not "
+                                   "shared with any other operator or person), and save."))
+    details: list[str] = []
+    given = (ctx.settings.email or "").strip()
+    if not given:
+        details.append("Email in HCP not compared: give --email (the operator email entered in the HCP "
+                       "wizard).")
+    elif email and not same_text(given, email):
+        evidence["configured_email"] = given
+        problems.append(f"the email entered in HCP ({given}) is not the operator's email ({email})")
+        steps.append(hcp_admin(f"Enter the operator's email {email} in the HCP connection wizard (or, if "
+                               f"{given} is right, put it on {card})."))
+    if problems:
+        # The login steps come from the guide's "Operator cannot log in to TOPdesk" entry.
+        summary = "; ".join(problems)
+        return CheckResult.failed(summary[:1].upper() + summary[1:] + ".", details=details,
+                                  evidence=evidence, remediation=steps)
+    kind = " (an API account)" if operator.get("apiAccount") else ""
+    return CheckResult.passed(f"The operator {label}{kind} is active, may log in and has the email {email}.",
+                              details=details, evidence=evidence)
+
+
+@check(id="operator.email_unique", title="No other operator or person has the operator's email",
+       guide=f"{CREATING_AN_OPERATOR}; {CREATING_A_PERSON}", depends_on=("operator.account",))
+def email_unique(ctx: Context) -> CheckResult:
+    """The guide: the email "must not be shared with any other operator or person"; HCP matches on it.
+
+    The operator's own linked person carries the same email by design, and archived
+    cards never count (design.md §4). Both lists are filtered on the server by email
+    and ``archived==false``, so at most a few cards come back however big the tenant.
+    """
+    operator = current_operator(ctx)
+    email = (operator.get("email") or "").strip()
+    own_ids = {operator.get("id")}
+    linked = operator.get("linkedPerson") or {}
+    own_person = linked.get("id") if isinstance(linked, dict) else None
+    if not email:  # operator.account fails then; this check is normally skipped
+        return CheckResult.passed("Not checked: the operator has no email.", evidence={"email": None})
+    query = fiql.with_active(fiql.eq("email", email))
+    evidence: dict[str, Any] = {EVIDENCE_OPERATOR_EMAIL: email, "query": str(query)}
+    try:
+        operators = _cards(ctx.client.iter_items(
+            "/operators", paging=Paging.START, page_size=100, max_pages=2,
+            params={"query": query, "fields": "id,dynamicName,loginName,email,status"}))
+        persons = _cards(ctx.client.iter_items(
+            "/persons", paging=Paging.PAGE_START, page_size=100, max_pages=2,
+            params={"query": query, "fields": "id,dynamicName,email,archived"}))
+    except PermissionDenied as exc:
+        evidence.update(status=exc.status, messages=exc.messages)
+        return CheckResult.warned(
+            f"Cannot verify that {email} is unique: this account may not read {_endpoint(exc.path)} "
+            f"({'; '.join(exc.messages) or exc.status}).",
+            evidence=evidence,
+            remediation=[topdesk_admin("Give the operator's permission group read permission on Supporting "
+                                       "Files (see permissions.supporting_files), then run again.")])
+    other_operators = [o for o in operators if o.get("id") not in own_ids and _active(o)]
+    other_persons = [p for p in persons if p.get("id") != own_person and _active(p)]
+    duplicates = [("operator", o) for o in other_operators] + [("person", p) for p in other_persons]
+    evidence.update(duplicate_count=len(duplicates),
+                    duplicates=[_brief(kind, card) for kind, card in duplicates[:DUPLICATES_SHOWN]])
+    if not duplicates:
+        who = "the HCP operator and its linked person use" if own_person else "the HCP operator uses"
+        return CheckResult.passed(f"Only {who} {email}.", evidence=evidence)
+    shown = [_card_text(kind, card) for kind, card in duplicates[:DUPLICATES_SHOWN]]
+    more = len(duplicates) - len(shown)
+    steps = [_rename_step(kind, card, email) for kind, card in duplicates[:DUPLICATES_SHOWN]]
+    if more:
+        steps.append(topdesk_admin(f"... and {more} more cards with {email}: search operators and persons for "
+                                   "it and change each one."))
+    steps.append(hcp_admin(f"Run topdesk-preflight again; HCP must find exactly one operator with {email}."))
+    return CheckResult.failed(
+        f"{len(duplicates)} other active card(s) share the HCP operator's email {email}: {', '.join(shown)}"
+        + (f" and {more} more" if more else "") + ".",
+        details=[f"The guide: the email must be unique - not shared with any other operator or person "
+                 f"(the operator {operator_label(operator)}'s own linked person is allowed)."],
+        evidence=evidence, remediation=steps)
+
+
+def _cards(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list(items)
+
+
+def _active(card: dict[str, Any]) -> bool:
+    """Archived cards never count, even if a server ignored ``archived==false``."""
+    return card.get("archived") is not True and card.get("status") not in ("operatorArchived", "personArchived")
+
+
+def _endpoint(path: str | None) -> str:
+    return "persons" if path and "/persons" in path else "operators"
+
+
+def _brief(kind: str, card: dict[str, Any]) -> dict[str, Any]:
+    return {"card": kind, "id": card.get("id"), "name": card.get("dynamicName"),
+            "login_name": card.get("loginName")}
+
+
+def _card_text(kind: str, card: dict[str, Any]) -> str:
+    name = card.get("dynamicName") or card.get("id")
+    login = f" (login {card['loginName']})" if kind == "operator" and card.get("loginName") else ""
+    return f"{kind} card {name!r}{login}"
+
+
+def _rename_step(kind: str, card: dict[str, Any], email: str) -> str:
+    menu = MENU_OPERATOR_SETTINGS if kind == "operator" else MENU_PERSON_SETTINGS
+    return topdesk_admin(f"Open the {_card_text(kind, card)} ({menu}) and give it its own email instead of "
+                         f"{email}, then save.")
+
+
+@check(id="operator.branch", title="The HCP operator belongs to the configured branch",
+       guide=CREATING_AN_OPERATOR, depends_on=("operator.account", "branch.exists"))
+def branch(ctx: Context) -> CheckResult:
+    """The guide's Creating an Operator step 4: "choose the branch you created"; HCP works in that branch."""
+    operator = current_operator(ctx)
+    configured = ctx.result("branch.exists")
+    branch_evidence = configured.evidence if configured is not None else {}
+    wanted_id = branch_evidence.get("branch_id")
+    wanted_name = branch_evidence.get("branch_name") or ctx.settings.branch
+    own = operator.get("branch") if isinstance(operator.get("branch"), dict) else {}
+    evidence = {"operator_branch_id": own.get("id"), "operator_branch_name": own.get("name"),
+                "configured_branch_id": wanted_id, "configured_branch_name": wanted_name}
+    label = operator_label(operator)
+    if not wanted_id:
+        return CheckResult.passed(
+            f"Not checked: no configured branch to compare with (give --branch); the operator {label} is in "
+            f"{own.get('name')!r}.", evidence=evidence)
+    if own.get("id") == wanted_id:
+        return CheckResult.passed(f"The operator {label} belongs to the branch {wanted_name!r}.",
+                                  evidence=evidence)
+    current = repr(own.get("name")) if own.get("id") else "no branch"
+    return CheckResult.failed(
+        f"The operator {label} belongs to {current}, not to the configured branch {wanted_name!r}.",
+        evidence=evidence,
+        remediation=[
+            topdesk_admin(f"Open the operator card {label} ({MENU_OPERATOR_SETTINGS}), choose the branch "
+                          f"{wanted_name!r} from the dropdown, and save."),
+            hcp_admin(f"Or, if HCP should work in {current} instead, set that branch in HCP's TOPdesk "
+                      "connection and run topdesk-preflight with --branch set to it."),
+        ])

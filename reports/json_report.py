@@ -1,0 +1,173 @@
+"""The machine-readable report: design.md §6, ``schema_version`` "1".
+
+HCP support tooling parses this file, so its shape is a contract that
+``schema/report-v1.json`` describes and the tests validate against. Checks are
+listed in catalogue order (stable for diffs between runs); the HTML puts
+failures first. Values keep their full length here; only the HTML and the
+terminal shorten them.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import os
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from topdesk_preflight.reports.paths import atomic_write_text, utc
+from topdesk_preflight.reports.sanitize import encodable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from topdesk_preflight.model import CheckResult, Report, RequestRecord
+
+SCHEMA_VERSION = "1"
+SCHEMA_RESOURCE = "schema/report-v1.json"
+
+# Keys that would hold a credential. The renderers only ever see Report (never Settings), so
+# nothing should carry one; this is the second lock on the door, applied to settings and evidence.
+# "password_given" and "app_password_expires" do not match: they say *whether*, never *what*.
+_SECRET_KEY = re.compile(r"(^|[_\-.])(password|passwd|secret|token|authorization|api_?key)$", re.IGNORECASE)
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2025-01-31T09:45:01Z``: ISO-8601 in UTC with the Z suffix most parsers expect."""
+    return utc(moment).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as plain JSON types, without credential-named keys.
+
+    Evidence is whatever a check found worth keeping, so it may hold tuples,
+    dates, enums or numbers JSON cannot represent (NaN); everything unknown is
+    shown by its ``str`` (a ``Secret`` prints as redacted).
+    """
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, enum.Enum):
+        return json_safe(value.value)
+    if isinstance(value, datetime):
+        return iso_utc(value) if value.tzinfo else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {encodable(str(key)): json_safe(item) for key, item in value.items()
+                if not _SECRET_KEY.search(str(key))}
+    if isinstance(value, set | frozenset):
+        return sorted((json_safe(item) for item in value), key=str)
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return encodable(str(value))
+
+
+def _request_dict(record: "RequestRecord") -> dict[str, Any]:
+    return {
+        "method": record.method,
+        "path": encodable(record.path),
+        "status": record.status,
+        "duration_s": json_safe(float(record.duration_s)),
+        "bytes": int(record.bytes),
+        "error": None if record.error is None else encodable(record.error),
+    }
+
+
+def _check_dict(result: "CheckResult") -> dict[str, Any]:
+    return {
+        "id": result.id,
+        "title": encodable(result.title),
+        "guide_section": encodable(result.guide_section),
+        "status": result.status.value,
+        "summary": encodable(result.summary),
+        "details": [encodable(d) for d in result.details],
+        "evidence": json_safe(result.evidence),
+        "remediation": [encodable(step) for step in result.remediation],
+        "depends_on": list(result.depends_on),
+        "duration_s": json_safe(float(result.duration_s)),
+        "requests": [_request_dict(r) for r in result.requests],
+        "silenced": None if result.silenced is None else encodable(result.silenced),
+    }
+
+
+def to_json_dict(report: "Report") -> dict[str, Any]:
+    """The report as the dict of design.md §6, and a few additions the schema marks optional.
+
+    Additions: top-level ``settings`` and ``warnings``; ``summary.readiness``
+    (ready / not_ready / unknown) and ``counts.silenced``; per check ``requests``
+    (the read-only calls it based its verdict on) and ``silenced`` (the reason a
+    config-file silence gave, or null).
+    """
+    target, ticket = report.target, report.ticket
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": report.tool_name, "version": report.tool_version},
+        "generated_at": iso_utc(report.generated_at),
+        "target": json_safe({
+            "url": target.url,
+            "username": target.username,
+            "email": target.email,
+            "branch": target.branch,
+            "topdesk_version": target.topdesk_version,
+            "product_version": target.product_version,
+        }),
+        "summary": {
+            "ready": report.ready,
+            "readiness": report.readiness,
+            "counts": report.counts,
+            "duration_s": json_safe(float(report.duration_s)),
+        },
+        "ticket": json_safe({
+            "topdesk_version": ticket.topdesk_version,
+            "failed_steps": list(ticket.failed_steps),
+            "errors": list(ticket.errors),
+            "operator_email": ticket.operator_email,
+            "permission_groups": list(ticket.permission_groups),
+        }),
+        "checks": [_check_dict(result) for result in report.results],
+        "warnings": [encodable(w) for w in report.warnings],
+        "settings": json_safe(report.settings),
+    }
+
+
+def render_json(report: "Report") -> str:
+    """The JSON report as text: indented, UTF-8 characters kept readable, ending in a newline."""
+    return json.dumps(to_json_dict(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_json(report: "Report", path: str | os.PathLike[str]) -> Path:
+    """Write the JSON report atomically to ``path`` and return it."""
+    return atomic_write_text(path, render_json(report))
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of report v1, read as package data so it works from any kind of install."""
+    from importlib.resources import files
+
+    text = files("topdesk_preflight.reports").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def validate_report_json(data: dict[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` unless ``data`` is a valid v1 report.
+
+    jsonschema is a test dependency, not a runtime one. Without it this returns
+    without checking (the contract: "validate if installed"), so the CLI never
+    breaks for want of it; the test suite always has it.
+    """
+    try:
+        import jsonschema
+    except ImportError:  # pragma: no cover - the dev environment has it
+        return
+    schema = load_schema()
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        raise error

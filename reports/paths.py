@@ -1,0 +1,91 @@
+"""Where reports go, and writing them so that a reader never sees half a file.
+
+A support agent attaches the files to a ticket, so their names say which
+TOPdesk was checked and when: ``topdesk-preflight-<host>-<UTC timestamp>.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from topdesk_preflight.model import Report
+
+FILE_PREFIX = "topdesk-preflight"
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^a-z0-9.]+")
+_MAX_HOST_CHARS = 100
+
+
+def utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive datetime is taken to be UTC already (the runner uses UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def file_timestamp(moment: datetime) -> str:
+    """``20250131T094501Z``: sorts correctly and contains no character a file system dislikes."""
+    return utc(moment).strftime("%Y%m%dT%H%M%SZ")
+
+
+def host_for_file_name(url: str) -> str:
+    """The URL's host (and ``-PORT`` when one is given) reduced to ``[a-z0-9.-]``.
+
+    ``https://ACME.topdesk.net:8443/tas`` gives ``acme.topdesk.net-8443``; an IPv6
+    literal loses its brackets and colons (``[fd00::1]`` gives ``fd00-1``).
+    """
+    raw = url if "//" in url else f"//{url}"
+    try:
+        parts = urlsplit(raw)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:  # a malformed port or bracket: fall back to the text as typed
+        host, port = url, None
+    name = _UNSAFE_IN_FILE_NAME.sub("-", host.lower()).strip("-.")[:_MAX_HOST_CHARS].strip("-.")
+    name = name or "unknown-host"
+    return f"{name}-{port}" if port else name
+
+
+def default_paths(report: "Report", output_dir: str | os.PathLike[str] | None = ".") -> tuple[Path, Path]:
+    """The JSON and HTML paths for ``report`` in ``output_dir`` (the current directory when None)."""
+    stem = f"{FILE_PREFIX}-{host_for_file_name(report.target.url)}-{file_timestamp(report.generated_at)}"
+    folder = Path(output_dir if output_dir is not None else ".")
+    return folder / f"{stem}.json", folder / f"{stem}.html"
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` as UTF-8 to a temporary file beside ``path``, then rename it into place.
+
+    ``os.replace`` is atomic on one file system, so a crash or a full disk leaves
+    either the old file or the new one, never a truncated report; the temporary
+    file is removed when anything fails.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp_name, 0o644 & ~_umask())
+        os.replace(temp_name, target)
+    except BaseException:
+        try:
+            os.unlink(temp_name)
+        except FileNotFoundError:
+            pass
+        raise
+    return target
+
+
+def _umask() -> int:
+    """The process umask (mkstemp creates files 0600; a report should get the usual permissions)."""
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,52 @@
+"""Make text that came from TOPdesk safe to show: no control characters, bounded length.
+
+Room names, operator names and error messages are typed by people at the
+customer (or returned by a misbehaving server). Printed raw they could move the
+terminal cursor, recolour the screen, reorder text with bidi overrides, or make
+a one-page report a hundred pages long. The JSON report keeps the full value;
+the HTML and the terminal show it through these functions.
+"""
+
+from __future__ import annotations
+
+import re
+
+ELLIPSIS = "\u2026"
+
+# C0 controls except tab and newline, DEL, C1 controls, and the bidi embedding/override/isolate
+# characters (the "Trojan Source" set) that can make a name read differently from what it is.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_WHITESPACE_RUN = re.compile(r"[\t\n]+")
+# Whole terminal escape sequences (CSI such as colour or clear-screen, OSC such as window titles and
+# hyperlinks, and the 8-bit CSI), removed before single control characters so no "[31m" debris remains.
+_ESCAPE_SEQUENCE = re.compile(r"(\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+
+
+def encodable(text: str) -> str:
+    """Replace lone surrogates (from a broken decoder upstream) so the text can be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def clean_text(value: object, *, single_line: bool = False) -> str:
+    """The text of ``value`` without control characters; tabs and newlines become spaces if asked."""
+    text = encodable(value if isinstance(value, str) else str(value))
+    text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+    if single_line:
+        text = _WHITESPACE_RUN.sub(" ", text)
+    return text
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in an ellipsis when it was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+def display(value: object, limit: int, *, single_line: bool = False) -> str:
+    """Cleaned and clipped: what a person should see of a value from TOPdesk."""
+    return clip(clean_text(value, single_line=single_line), limit)

@@ -1,0 +1,114 @@
+"""api.reachable: the URL is TOPdesk's REST API, proved by the shape of its answers, even a refusal."""
+
+from __future__ import annotations
+
+from topdesk_preflight.model import ACTOR_HCP, EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION, Status
+from topdesk_preflight.sandbox.faults import Fault
+
+VERSION = "/tas/api/version"
+
+
+def test_a_healthy_instance_passes_and_reports_both_versions(sandbox_factory, run):
+    sb = sandbox_factory()
+    report = run(sb, "api.reachable")
+    api = report.result("api.reachable")
+    assert api.status is Status.PASS
+    assert api.evidence[EVIDENCE_TOPDESK_VERSION] == sb.state.version
+    assert api.evidence[EVIDENCE_PRODUCT_VERSION] == "16.6.7"
+    assert "TOPdesk 16.6.7" in api.summary
+    assert report.target.product_version == "16.6.7"
+    assert [r.path for r in sb.requests] == [VERSION, "/tas/api/productVersion"]
+
+
+def test_a_refused_login_with_a_json_body_still_proves_the_url(sandbox_factory, run):
+    sb = sandbox_factory("login_disabled")
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.PASS
+    assert "refused the login" in api.summary and "401" in api.summary
+    assert api.evidence["status"] == 401
+    assert EVIDENCE_TOPDESK_VERSION not in api.evidence
+    assert any("needs a login" in d for d in api.details)
+
+
+def test_topdesks_html_401_page_still_proves_the_url(sandbox_factory, run):
+    sb = sandbox_factory("no_api_access")  # 401 with TOPdesk's "lacks valid authentication credentials" page
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.PASS
+    assert api.evidence["status"] == 401
+
+
+def test_a_plain_text_401_still_proves_the_url(sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.state.auth_error_style = "text"
+    api = run(sb, "api.reachable", password="wrong").result("api.reachable")
+    assert api.status is Status.PASS
+    assert "No valid authentication token provided" in api.details[0]
+
+
+def test_a_200_html_page_is_a_wrong_url(sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.inject(VERSION, Fault.html())
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.FAIL
+    assert "HTML page" in api.summary and "TOPdesk" in api.summary
+    assert api.remediation[0].startswith(ACTOR_HCP)
+    assert "https://<tenant>.topdesk.net" in api.remediation[0] and "without /tas/" in api.remediation[0]
+
+
+def test_a_404_is_a_wrong_url(sandbox_factory, run):
+    sb = sandbox_factory()
+    api = run(sb, "api.reachable", url=sb.url + "/topdesk").result("api.reachable")
+    assert api.status is Status.FAIL
+    assert "404" in api.summary
+    assert api.evidence["status"] == 404
+
+
+def test_json_that_is_not_topdesks_is_a_wrong_url(sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.inject(VERSION, Fault.status(200, body={"status": "UP"}))
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.FAIL
+    assert "without a version" in api.summary
+
+
+def test_a_401_page_from_something_else_is_a_wrong_url(sandbox_factory, run):
+    sb = sandbox_factory()
+    page = "<html><head><title>Corporate SSO</title></head><body>Sign in</body></html>"
+    sb.inject(VERSION, Fault.status(401, body=page, headers={"Content-Type": "text/html"}))
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.FAIL
+    assert "Corporate SSO" in api.summary
+
+
+def test_a_server_error_is_an_error_not_a_verdict(sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.inject(VERSION, Fault.status(500))
+    api = run(sb, "api.reachable", retries=0).result("api.reachable")
+    assert api.status is Status.ERROR
+    assert "500" in api.summary
+    assert api.remediation
+
+
+def test_a_dropped_connection_is_an_error(sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.inject(VERSION, Fault.drop())
+    api = run(sb, "api.reachable", retries=0).result("api.reachable")
+    assert api.status is Status.ERROR
+    assert api.summary.startswith("Could not complete the check")
+
+
+def test_an_unreadable_product_version_does_not_matter(sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.inject("/tas/api/productVersion", Fault.status(404))
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.PASS
+    assert EVIDENCE_PRODUCT_VERSION not in api.evidence
+    assert api.evidence["product_version_status"] == 404
+
+
+def test_it_is_skipped_when_tls_fails(sandbox_factory, run):
+    sb = sandbox_factory(tls="expired")
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.SKIPPED
+    assert api.summary == "skipped: network.tls fail"
+    assert sb.requests == []

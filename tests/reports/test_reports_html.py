@@ -1,0 +1,240 @@
+"""The HTML report: safe to open, self-contained, failures first, readable on screen and on paper."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from html_tree import parse
+from reports_fixtures import (
+    BIDI_OVERRIDE,
+    ESCAPE_SEQUENCE,
+    FAKE_PASSWORD,
+    HOSTILE_ROOM,
+    LONG_NAME,
+    all_pass_report,
+    all_reports,
+    identify,
+    mixed_report,
+)
+
+from topdesk_preflight.model import CheckResult, evolve
+from topdesk_preflight.reports import render_html, write_html
+
+RESOURCE_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "poster", "data", "background",
+                       "xlink:href", "ping", "manifest", "cite", "longdesc", "icon"}
+
+
+@pytest.fixture(scope="module")
+def pages():
+    return {name: render_html(report) for name, report in all_reports().items()}
+
+
+def article_ids(page):
+    return [a.attrs["id"] for a in parse(page).find_all("article")]
+
+
+def test_the_verdict_banner_says_ready_or_how_many_steps_to_fix(pages):
+    ready = parse(pages["all_pass"]).find("h1", id="verdict")
+    assert "Ready for Humly Control Panel" in ready.text()
+    assert "banner-ready" in ready.parent.classes()
+    not_ready = parse(pages["mixed"]).find("h1", id="verdict")
+    assert "Not ready: 2 steps to fix" in not_ready.text()
+    assert "banner-not-ready" in not_ready.parent.classes()
+    assert parse(pages["mixed"]).find("title").text().startswith("Not ready: 2 steps to fix")
+
+
+def test_the_target_facts_are_listed(pages):
+    facts = parse(pages["mixed"]).find("section", id="target").text()
+    for fact in ("https://acme.topdesk.net", "hcp-svc", "hcp@acme.com", "HQ Stockholm", "3.7.2", "2024.3",
+                 "topdesk-preflight 1.0.0", "2025-03-04 05:06:07 UTC", "2.50s"):
+        assert fact in facts
+
+
+def test_run_warnings_are_loud(pages):
+    block = parse(pages["mixed"]).find("section", id="run-warnings")
+    assert block.attrs["role"] == "alert"
+    assert "TLS certificate verification was disabled with --insecure" in block.text()
+    assert 'id="run-warnings"' not in pages["all_pass"]
+
+
+def test_the_ticket_block_holds_what_the_guide_asks_for_in_one_copyable_block(pages):
+    ticket = parse(pages["mixed"]).find("pre", id="ticket-text").text()
+    assert "TOPdesk version: 3.7.2" in ticket
+    assert "  - Rooms do not appear in HCP import\n  - Registering a permission group" in ticket
+    assert "rooms.typed: 2 of 5 rooms in HQ Stockholm have no Room or Desk type." in ticket
+    assert "Operator email: hcp@acme.com" in ticket
+    assert "Permission groups: HCP integration, Reservations" in ticket
+
+
+def test_failures_come_first_then_errors_warnings_skipped_and_silenced(pages):
+    assert article_ids(pages["mixed"]) == ["check-rooms-typed", "check-permissions-reservations",
+                                           "check-auth-app_password_expiry", "check-rooms-reservable",
+                                           "check-operator-email_unique"]
+    page = pages["mixed"]
+    assert page.index('id="check-rooms-typed"') < page.index('id="passed"') < page.index("check-network-dns")
+
+
+def test_failing_checks_are_open_and_passes_are_collapsed(pages):
+    tree = parse(pages["mixed"])
+    for article in tree.find_all("article"):
+        assert not any(a.tag == "details" for a in article.ancestors())
+    details = tree.find("section", id="passed").find("details")
+    assert "open" not in details.attrs
+    assert {"network-dns", "api-reachable", "auth-credentials", "permissions-group"} <= {
+        row.attrs["id"].removeprefix("check-") for row in details.find_all("tr") if "id" in row.attrs}
+
+
+def test_passes_are_also_a_compact_table_for_print(pages):
+    tree = parse(pages["mixed"])
+    printed = tree.find("table", class_="print-only")
+    assert not any(a.tag == "details" for a in printed.ancestors())
+    assert "check-network-dns-print" in {row.attrs.get("id") for row in printed.find_all("tr")}
+
+
+def test_a_check_shows_badge_guide_summary_details_steps_evidence_requests_and_time(pages):
+    article = parse(pages["mixed"]).find("article", id="check-rooms-typed")
+    badge = article.find("span", class_="badge")
+    assert badge.text() == "FAIL" and "badge-fail" in badge.classes()  # colour and a text label
+    assert article.find("code", class_="check-id").text() == "rooms.typed"
+    assert "Every room in the branch is typed Room or Desk" in article.text()
+    assert article.find("p", class_="guide").find("strong").text() == "Rooms do not appear in HCP import"
+    assert article.find("p", class_="summary").text() == "2 of 5 rooms in HQ Stockholm have no Room or Desk type."
+    assert [li.text() for li in article.find("ul", class_="details").find_all("li")] == ["Aurora 2.08",
+                                                                                        "Borealis 3.01"]
+    steps = article.find("ol", class_="steps").find_all("li")
+    assert len(steps) == 2
+    assert steps[0].find("span", class_="actor").text() == "TOPdesk administrator"
+    assert steps[0].text() == ("TOPdesk administrator Open the room Aurora 2.08 in branch HQ Stockholm, "
+                               "set Type to Room or Desk, save.")
+    assert article.find("span", class_="duration").text() == "0.21s"
+    assert "/tas/api/locations?query=branch.id==x&pageSize=100" in article.find("table", class_="requests").text()
+    assert "rooms.reservable" in article.find("p", class_="blocks").text()
+
+
+def test_a_list_of_records_in_evidence_is_a_table(pages):
+    table = parse(pages["mixed"]).find("article", id="check-rooms-typed").find("table", class_="records")
+    assert [th.text() for th in table.find("thead").find_all("th")] == ["id", "name", "type", "branch"]
+    rows = [[td.text() for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
+    assert rows == [["a1b2", "Aurora 2.08", "none", "HQ Stockholm"], ["c3d4", "Borealis 3.01", "none",
+                                                                     "HQ Stockholm"]]
+
+
+def test_other_evidence_is_key_value(pages):
+    article = parse(pages["mixed"]).find("article", id="check-auth-app_password_expiry")
+    pairs = {tr.find("th").text(): tr.find("td").text() for tr in article.find("table", class_="kv").find_all("tr")}
+    assert pairs == {"expires": "2025-03-16", "days_left": "12"}
+
+
+def test_a_huge_evidence_list_is_cut_with_a_pointer_to_the_json():
+    many = [{"name": f"Room {i}", "type": None} for i in range(500)]
+    report = evolve(all_pass_report(), results=[identify(
+        CheckResult.failed("500 rooms untyped.", remediation=["Type them."], evidence={"rooms": many}),
+        "rooms.typed", "Every room is typed", "Rooms do not appear in HCP import")])
+    table = parse(render_html(report)).find("table", class_="records")
+    rows = table.find("tbody").find_all("tr")
+    assert len(rows) == 201
+    assert "… and 300 more rows (the JSON report lists all)" in rows[-1].text()
+
+
+def test_a_silenced_failure_says_why_and_does_not_count(pages):
+    article = parse(pages["mixed"]).find("article", id="check-operator-email_unique")
+    assert "known duplicate, HR fixes it in April" in article.find("p", class_="silenced-note").text()
+    assert "(1 silenced by the config file)" in parse(pages["mixed"]).find("header", class_="banner").text()
+
+
+def test_a_ready_report_says_nothing_needs_attention(pages):
+    findings = parse(pages["all_pass"]).find("section", id="findings")
+    assert "Nothing needs attention" in findings.text()
+    assert not findings.find_all("article")
+
+
+# --- safety -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(all_reports()))
+def test_no_script_and_no_resource_from_anywhere(name, pages):
+    page = pages[name]
+    assert "<script" not in page.lower()
+    tree = parse(page)
+    for element in tree.iter():
+        assert not element.tag.startswith("on")
+        for attribute, value in element.attrs.items():
+            assert not attribute.startswith("on"), f"event handler {attribute} on <{element.tag}>"
+            if attribute in RESOURCE_ATTRIBUTES:
+                assert value.startswith(("#", "data:")), f"<{element.tag} {attribute}={value!r}>"
+    style = "".join(s.text() for s in tree.find_all("style"))
+    assert "url(" not in style and "@import" not in style and "@font-face" not in style
+    assert not tree.find_all("link", rel="stylesheet") and not tree.find_all("iframe")
+    assert not tree.find_all("img") and not tree.find_all("object") and not tree.find_all("embed")
+
+
+def test_the_page_forbids_scripts_and_fetches_by_content_security_policy(pages):
+    meta = parse(pages["mixed"]).find("meta", **{"http-equiv": "Content-Security-Policy"})
+    assert meta.attrs["content"].startswith("default-src 'none'; style-src 'unsafe-inline'")
+
+
+def test_hostile_content_from_topdesk_is_shown_as_text(pages):
+    page = pages["hostile"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    tree = parse(page)
+    assert HOSTILE_ROOM in tree.find("article", id="check-rooms-typed").find("table", class_="records").text()
+    assert HOSTILE_ROOM in tree.find("section", id="target").text()
+    assert "<b>bold</b>" not in page and not tree.find_all("b")
+    assert "</style><script>" not in page
+    assert len(tree.find_all("style")) == 1
+
+
+def test_control_characters_and_bidi_overrides_are_stripped(pages):
+    page = pages["hostile"]
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
+    assert ESCAPE_SEQUENCE not in page and BIDI_OVERRIDE not in page
+    assert "Redroom" in page and "eviltxt.exe" in page
+
+
+def test_very_long_values_are_cut_with_an_ellipsis(pages):
+    page = pages["hostile"]
+    assert LONG_NAME not in page
+    assert LONG_NAME[:150] + "" in page
+    assert re.search("Aurora x{100,}\u2026", page)
+    assert len(page) < len(LONG_NAME) * 3  # the name appears several times but never in full
+
+
+def test_the_password_is_never_in_the_page_and_settings_say_only_that_one_was_given():
+    report = mixed_report()
+    assert report.settings["password_given"] is True
+    page = render_html(report)
+    assert FAKE_PASSWORD not in page
+    settings = parse(page).find("section", id="run")
+    rows = {tr.find("th").text(): tr.find("td").text() for tr in settings.find("table", class_="kv").find_all("tr")}
+    assert rows["password_given"] == "yes"
+    assert "password" not in rows
+
+
+# --- print and file ----------------------------------------------------------------------------
+
+def test_a_print_stylesheet_breaks_pages_between_major_sections(pages):
+    style = parse(pages["mixed"]).find("style").text()
+    print_rules = style[style.index("@media print"):]
+    assert "#findings, #passed, #run { break-before: page; page-break-before: always; }" in print_rules
+    assert ".screen-only { display: none !important; }" in print_rules
+    assert "break-inside: avoid" in style
+
+
+def test_the_page_uses_the_system_font_stack(pages):
+    assert "font: 15px/1.55 system-ui" in pages["mixed"]
+
+
+def test_write_html_is_atomic_and_utf8(tmp_path):
+    path = write_html(evolve(mixed_report(), warnings=["Göteborg ✓"]), tmp_path / "r.html")
+    assert os.listdir(tmp_path) == ["r.html"]
+    assert "Göteborg ✓" in path.read_text(encoding="utf-8")
+
+
+def test_importing_the_package_does_not_import_jinja2_or_jsonschema():
+    code = ("import sys, topdesk_preflight.reports as r; r.result_line; r.default_paths; r.to_json_dict; "
+            "print('jinja2' in sys.modules, 'jsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "False False"

@@ -1,0 +1,58 @@
+"""Report file names say which TOPdesk was checked and when, and are safe on every file system."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from reports_fixtures import all_pass_report
+
+from topdesk_preflight.model import Target, evolve
+from topdesk_preflight.reports import default_paths
+from topdesk_preflight.reports.paths import atomic_write_text, host_for_file_name
+
+
+def test_default_paths_name_the_host_and_the_utc_time_in_the_output_dir(tmp_path):
+    json_path, html_path = default_paths(all_pass_report(), tmp_path)
+    assert json_path == tmp_path / "topdesk-preflight-acme.topdesk.net-20250304T050607Z.json"
+    assert html_path == tmp_path / "topdesk-preflight-acme.topdesk.net-20250304T050607Z.html"
+
+
+def test_without_an_output_dir_the_reports_go_to_the_current_directory():
+    json_path, html_path = default_paths(all_pass_report(), None)
+    assert json_path.parent == Path(".") == html_path.parent
+
+
+def test_a_local_time_is_converted_to_utc_for_the_name():
+    stockholm = datetime(2025, 3, 4, 6, 6, 7, tzinfo=timezone(timedelta(hours=1)))
+    json_path, _ = default_paths(evolve(all_pass_report(), generated_at=stockholm), ".")
+    assert json_path.name.endswith("-20250304T050607Z.json")
+
+
+@pytest.mark.parametrize("url, host", [
+    ("https://acme.topdesk.net", "acme.topdesk.net"),
+    ("https://ACME.TOPdesk.net:8443", "acme.topdesk.net-8443"),
+    ("http://127.0.0.1:50123", "127.0.0.1-50123"),
+    ("https://[fd00::1]:8443", "fd00-1-8443"),
+    ("acme.topdesk.net", "acme.topdesk.net"),
+    ("https://../../etc/passwd", "unknown-host"),
+    ("https://a\x00b<c>*|\"d.example", "a-b-c-d.example"),
+    ("", "unknown-host"),
+])
+def test_the_host_is_reduced_to_safe_file_name_characters(url, host):
+    assert host_for_file_name(url) == host
+
+
+def test_the_file_name_never_holds_a_path_separator_or_reserved_character():
+    nasty = evolve(all_pass_report(), target=Target(url="https://x/../..\\con:1:2", username="u"))
+    json_path, _ = default_paths(nasty, "reports")
+    assert json_path.parent == Path("reports")
+    assert re.fullmatch(r"topdesk-preflight-[a-z0-9.-]+-\d{8}T\d{6}Z\.json", json_path.name)
+
+
+def test_atomic_write_creates_missing_folders_and_gives_the_usual_permissions(tmp_path):
+    path = atomic_write_text(tmp_path / "a" / "b" / "r.txt", "hello\n")
+    assert path.read_text(encoding="utf-8") == "hello\n"
+    assert path.stat().st_mode & 0o044  # readable by others as with open(), not mkstemp's 0600

@@ -1,0 +1,136 @@
+"""The terminal: one line per finished check, then the verdict and the numbered steps to fix."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from reports_fixtures import (
+    BIDI_OVERRIDE,
+    ESCAPE_SEQUENCE,
+    FAKE_PASSWORD,
+    all_pass_report,
+    hostile_report,
+    identify,
+    mixed_report,
+)
+
+from topdesk_preflight.model import CheckResult, evolve
+from topdesk_preflight.reports import result_line, summary_lines
+from topdesk_preflight.reports.text_report import ticket_text
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ANY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def result_of(report, check_id):
+    return report.result(check_id)
+
+
+@pytest.mark.parametrize("check_id, tag", [
+    ("network.dns", "PASS"), ("auth.app_password_expiry", "WARN"), ("rooms.typed", "FAIL"),
+    ("permissions.reservations", "ERROR"), ("rooms.reservable", "SKIP"),
+])
+def test_a_result_line_shows_tag_id_title_and_time(check_id, tag):
+    result = result_of(mixed_report(), check_id)
+    line = result_line(result, color=False)
+    assert line.startswith(tag)
+    assert f" {check_id} " in line and result.title in line
+    assert line.endswith(f"{result.duration_s:.2f}s")
+
+
+def test_result_lines_line_up_in_columns():
+    lines = [result_line(r, color=False) for r in mixed_report().results]
+    assert len({line.index(r.id) for line, r in zip(lines, mixed_report().results)}) == 1
+
+
+def test_colour_only_when_asked():
+    result = result_of(mixed_report(), "rooms.typed")
+    plain, coloured = result_line(result, color=False), result_line(result, color=True)
+    assert "\x1b" not in plain
+    assert coloured.startswith("\x1b[") and ANSI.sub("", coloured) == plain
+
+
+def test_no_colour_anywhere_in_the_summary_when_color_is_false():
+    for report in (all_pass_report(), mixed_report(), hostile_report()):
+        assert not any("\x1b" in line for line in summary_lines(report, color=False, paths=["r.json"]))
+
+
+def test_text_from_topdesk_cannot_send_escape_sequences_to_the_terminal():
+    report = hostile_report()
+    lines = [result_line(r, color=True) for r in report.results] + summary_lines(report, color=True)
+    for line in lines:
+        assert not ANY_CONTROL.search(ANSI.sub("", line)), repr(line)
+        assert BIDI_OVERRIDE not in line
+    assert ESCAPE_SEQUENCE not in "".join(lines)
+
+
+def test_a_newline_in_a_title_cannot_break_the_one_line_format():
+    result = identify(CheckResult.passed("ok"), "a.b", "first\nsecond\tthird", "")
+    assert result_line(result, color=False).count("\n") == 0
+
+
+def test_very_long_text_is_shortened_in_the_terminal():
+    lines = summary_lines(hostile_report(), color=False)
+    assert max(len(line) for line in lines) < 500
+    assert any(line.endswith("\u2026") for line in lines)
+
+
+def test_ready_summary_says_so_with_counts_and_paths():
+    lines = summary_lines(all_pass_report(), color=False, paths=["a/r.json", "a/r.html"])
+    assert "Ready for Humly Control Panel" in lines
+    assert "4 checks: 4 passed, 0 warnings, 0 failed, 0 errors, 0 skipped in 1.23s" in lines
+    assert lines[-3:] == ["Reports:", "  a/r.json", "  a/r.html"]
+    assert "What to fix:" not in lines
+
+
+def test_not_ready_summary_lists_each_failure_and_error_with_numbered_steps():
+    lines = summary_lines(mixed_report(), color=False)
+    assert "Not ready: 2 steps to fix" in lines
+    start = lines.index("What to fix:")
+    block = lines[start + 1:]
+    assert block[0] == "FAIL  rooms.typed: 2 of 5 rooms in HQ Stockholm have no Room or Desk type."
+    assert block[1] == "      Guide: Rooms do not appear in HCP import"
+    assert block[2].startswith("      1. TOPdesk administrator: Open the room Aurora 2.08")
+    assert block[3].startswith("      2. Open the room Borealis 3.01")
+    assert block[4] == "      Fixing this also unblocks: rooms.reservable"
+    assert block[5].startswith("ERROR permissions.reservations: TOPdesk answered 503")
+    assert "      1. Run the preflight again in a few minutes." in block
+
+
+def test_warnings_of_the_run_and_warned_checks_are_shown_but_not_as_steps():
+    lines = summary_lines(mixed_report(), color=False)
+    assert any(line.startswith("WARNING: TLS certificate verification was disabled") for line in lines)
+    assert any(line.startswith("WARN  auth.app_password_expiry:") for line in lines)
+    assert lines.index("Worth a look (does not block HCP):") > lines.index("What to fix:")
+
+
+def test_a_silenced_failure_is_listed_apart_and_not_counted_as_a_step():
+    lines = summary_lines(mixed_report(), color=False)
+    silenced_at = lines.index("Silenced by the config file (not counted):")
+    assert lines[silenced_at + 1].startswith("FAIL  operator.email_unique: known duplicate")
+    assert not any(line.startswith("FAIL  operator.email_unique") for line in lines[:silenced_at])
+
+
+def test_only_errors_means_readiness_unknown_and_the_summary_says_why():
+    report = mixed_report()
+    only_error = evolve(report, results=[r for r in report.results if r.status.value != "fail"])
+    lines = summary_lines(only_error, color=False)
+    assert "Not ready: 1 step to fix" in lines
+    assert any("readiness is unknown" in line for line in lines)
+
+
+def test_ticket_text_holds_what_the_guide_asks_for():
+    text = ticket_text(mixed_report())
+    assert "TOPdesk version: 3.7.2" in text
+    assert "  - Rooms do not appear in HCP import" in text
+    assert "  - permissions.reservations: TOPdesk answered 503 Service Unavailable three times." in text
+    assert "Operator email: hcp@acme.com" in text
+    assert "Permission groups: HCP integration, Reservations" in text
+    assert FAKE_PASSWORD not in text
+
+
+def test_ticket_text_for_a_ready_instance_says_nothing_failed():
+    text = ticket_text(all_pass_report())
+    assert "(none: every check passed or only warned)" in text
+    assert "Permission groups: HCP integration" in text
