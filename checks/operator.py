@@ -19,7 +19,7 @@ from topdesk_preflight.checks._guide import (
 from topdesk_preflight.checks._operator_facts import (
     DUPLICATES_SHOWN, current_operator, operator_label, same_text,
 )
-from topdesk_preflight.client import Paging
+from topdesk_preflight.paging import Paging
 from topdesk_preflight.context import Context
 from topdesk_preflight.errors import PermissionDenied
 from topdesk_preflight.model import EVIDENCE_OPERATOR_EMAIL, CheckResult

@@ -78,7 +78,8 @@ def _fetch_person(ctx: Context, person_id: str) -> Any:
 def _judge(operator: dict[str, Any], person: dict[str, Any], label: str, email: str,
            branch_name: str | None, evidence: dict[str, Any]) -> CheckResult:
     name = person.get("dynamicName") or " ".join(p for p in (person.get("firstName"), person.get("surName")) if p)
-    person_branch = person.get("branch") if isinstance(person.get("branch"), dict) else {}
+    raw_branch = person.get("branch")
+    person_branch: dict[str, Any] = raw_branch if isinstance(raw_branch, dict) else {}
     evidence.update(person_name=name, person_email=person.get("email"),
                     person_branch=person_branch.get("name"), person_archived=_archived(person))
     card = f"the person card {name!r} ({MENU_PERSON_SETTINGS})"

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import enum
 import http.client
 import http.cookiejar
 import json
@@ -52,6 +51,7 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 from topdesk_preflight import errors
+from topdesk_preflight.paging import Paging
 from topdesk_preflight._version import __version__
 from topdesk_preflight.errors import (
     BadResponseError,
@@ -86,15 +86,6 @@ PERSON_V2_COLLECTION = "application/x.topdesk-collection-person-v2+json"  # §3.
 # still percent-encoded; Tomcat (which TOPdesk runs on) rejects a raw `"`.
 # [C-peer §11] TOPdeskPy and topdesk-mcp send FIQL unencoded in the same way.
 _QUERY_SAFE = "$,;=()!*:'/@"
-
-
-class Paging(enum.Enum):
-    """How a list endpoint pages (topdesk-api.md §3.1): it differs per endpoint."""
-
-    START = "start"  # start/page_size (≤100): 206 = more, 204 = none (operators, persons v1, suppliers)
-    PAGE_START = "pageStart"  # pageStart/pageSize: body {item,size,next} (persons v2) or a list
-    TOP = "$top"  # $top: body {"results": [...]} (reservations, lookups); one request
-    WHOLE = "whole"  # one request, the whole list (branches, locations, searchlists)
 
 
 START_MAX_PAGE_SIZE = 100  # [C §3.1] over the max → 400

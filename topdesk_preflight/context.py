@@ -54,8 +54,8 @@ class Context:
                     except Exception as exc:  # cached and re-raised to each asker
                         value, ok = exc, False
                 self._cache[key] = (ok, value, tuple(records))
-        ok, value, records = self._cache[key]
-        self._credit(list(records))
+        ok, value, cached_records = self._cache[key]
+        self._credit(list(cached_records))
         if not ok:
             raise value
         return value  # type: ignore[no-any-return]

@@ -47,6 +47,14 @@ def _tuple_of_str(values: Iterable[Any] | str | None) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 
 
+def _results(values: Iterable["CheckResult"]) -> tuple["CheckResult", ...]:
+    return tuple(values)
+
+
+def _records(values: Iterable["RequestRecord"]) -> tuple["RequestRecord", ...]:
+    return tuple(values)
+
+
 def _plain_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(value or {})
 
@@ -83,7 +91,7 @@ class CheckResult:
     guide_section: str = ""
     depends_on: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
     duration_s: float = 0.0
-    requests: tuple[RequestRecord, ...] = field(default=(), converter=tuple)
+    requests: tuple[RequestRecord, ...] = field(default=(), converter=_records)
     silenced: str | None = None  # the reason, when a config-file silence applies to this result
     change: str | None = None  # with --compare: "fixed", "newly_broken", "still_broken" or "unchanged"
 
@@ -171,7 +179,7 @@ class Report:
     tool_version: str
     generated_at: datetime
     target: Target
-    results: tuple[CheckResult, ...] = field(converter=tuple)
+    results: tuple[CheckResult, ...] = field(converter=_results)
     duration_s: float = 0.0
     warnings: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
     settings: dict[str, Any] = field(factory=dict, converter=_plain_dict)

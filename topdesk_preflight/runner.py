@@ -186,11 +186,15 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
     """
     from topdesk_preflight import __version__
     from topdesk_preflight.context import Context
-    from topdesk_preflight.registry import load_catalogue
+    from topdesk_preflight.registry import RegistryError, load_catalogue
+    from topdesk_preflight.settings import SettingsError
 
     registry = registry if registry is not None else load_catalogue()
     _check_silences(settings, registry)
-    specs = registry.select(settings.only, settings.skip)
+    try:
+        specs = registry.select(settings.only, settings.skip)
+    except RegistryError as exc:  # a typo in --only/--skip is a settings error (exit 2), not a crash
+        raise SettingsError(str(exc)) from None
     started = time.monotonic()
     generated_at = datetime.now(timezone.utc)
     owns_client = client is None

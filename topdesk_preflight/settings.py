@@ -13,7 +13,6 @@ import os
 import re
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
@@ -36,6 +35,7 @@ class Secret:
     """
 
     __slots__ = ("_value",)
+    _value: str
 
     def __init__(self, value: str) -> None:
         object.__setattr__(self, "_value", value)

@@ -1,0 +1,239 @@
+"""Facts about the configured branch and its rooms, fetched once per run and shared by every check.
+
+Five checks look at the same rooms (present, typed, reservable, branch mismatch) and
+three more need the branch's id. A tenant may hold 100,000 locations over hundreds of
+branches, so the rooms are fetched in ONE request, filtered on the server to the
+configured branch's active locations and capped; the number of requests never grows
+with the tenant (design.md §4 rules, topdesk-api.md §5).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Iterable
+
+from attrs import field, frozen
+
+from topdesk_preflight import fiql
+from topdesk_preflight.checks._guide import ROOM_TYPE_NAMES
+from topdesk_preflight.context import Context
+
+#: The most rooms one branch may have before the list is cut off (one request, pageSize = cap + 1).
+ROOM_FETCH_CAP = 2000
+#: Lists of offending objects in evidence and summaries stop here; the total is always given.
+EVIDENCE_CAP = 50
+
+BRANCH_FIELDS = "id,name,status,archived"
+ROOM_FIELDS = "id,name,roomNumber,branch,type,reservationManagement,status"
+
+_HCP_TYPES = {name.casefold() for name in ROOM_TYPE_NAMES}
+
+
+def _as_tuple(records: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    return tuple(records)
+
+
+# -------------------------------------------------------------------------------------------- branch
+
+@frozen
+class BranchLookup:
+    """Every branch whose name matches the configured one, archived ones included.
+
+    With ``query`` TOPdesk returns archived branches too (topdesk-api.md §3.3); that is
+    how ``branch.exists`` tells "archived" from "missing" with a single request.
+    """
+
+    given: str
+    matches: tuple[dict[str, Any], ...] = field(converter=_as_tuple)
+
+    @property
+    def active(self) -> tuple[dict[str, Any], ...]:
+        return tuple(b for b in self.matches if not is_archived(b))
+
+    @property
+    def archived(self) -> tuple[dict[str, Any], ...]:
+        return tuple(b for b in self.matches if is_archived(b))
+
+    @property
+    def branch(self) -> dict[str, Any] | None:
+        """The active branch HCP will use: the exact spelling first, else one differing only in case."""
+        exact = [b for b in self.active if b.get("name") == self.given]
+        candidates = exact or list(self.active)
+        return candidates[0] if candidates else None
+
+
+def is_archived(record: dict[str, Any]) -> bool:
+    """Archived, by the ``archived`` flag or by a ``status`` such as ``branchArchived``.
+
+    [I] topdesk-api.md §4/§5: the status values are guessed by analogy with operators
+    (``operatorArchived``), so both signals are honoured.
+    """
+    if record.get("archived") is True:
+        return True
+    status = record.get("status")
+    return isinstance(status, str) and status.endswith("Archived")
+
+
+def branch_lookup(ctx: Context) -> BranchLookup | None:
+    """The branches named like ``settings.branch`` (None when no branch was given). Raises client errors."""
+    name = ctx.settings.branch
+    if not name:
+        return None
+
+    def fetch() -> BranchLookup:
+        data = ctx.client.get_json("/branches", {"$fields": BRANCH_FIELDS, "query": fiql.eq("name", name)})
+        return BranchLookup(given=name, matches=_records(data, "/branches"))
+
+    return ctx.once("property.branch", fetch)
+
+
+def configured_branch(ctx: Context) -> dict[str, Any] | None:
+    """The configured branch's record (``id``, ``name``) if it exists and is active, else None."""
+    lookup = branch_lookup(ctx)
+    return lookup.branch if lookup else None
+
+
+# --------------------------------------------------------------------------------------------- rooms
+
+def room_type(room: dict[str, Any]) -> str | None:
+    """The room's Type name, or None when the Type field is empty."""
+    value = room.get("type")
+    name = value.get("name") if isinstance(value, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+def has_hcp_type(room: dict[str, Any]) -> bool:
+    """Type Room or Desk, the only types HCP imports (the guide, "Adding Rooms to the Branch").
+
+    Matched case-insensitively, as ``rooms.types_defined`` does; that check warns about
+    a type spelled differently ([I] topdesk-api.md §5).
+    """
+    name = room_type(room)
+    return name is not None and name.casefold() in _HCP_TYPES
+
+
+def is_reservable(room: dict[str, Any]) -> bool:
+    management = room.get("reservationManagement")
+    return isinstance(management, dict) and management.get("reservable") is True
+
+
+def room_label(room: dict[str, Any]) -> str:
+    """``Aurora 2.08``, or ``Aurora (room number 2.08)`` when the number is not already in the name."""
+    name = str(room.get("name") or room.get("id") or "?")
+    number = room.get("roomNumber")
+    if isinstance(number, str) and number.strip() and number.strip() not in name:
+        return f"{name} (room number {number.strip()})"
+    return name
+
+
+def branch_name_of(room: dict[str, Any]) -> str | None:
+    branch = room.get("branch")
+    name = branch.get("name") if isinstance(branch, dict) else None
+    return name if isinstance(name, str) else None
+
+
+@frozen
+class RoomList:
+    """The configured branch's active locations, as one server-filtered request returned them."""
+
+    branch: dict[str, Any]
+    rooms: tuple[dict[str, Any], ...] = field(converter=_as_tuple)
+    complete: bool = True  # False when the branch has more than ``cap`` locations
+    cap: int = ROOM_FETCH_CAP
+
+    @property
+    def total(self) -> int:
+        return len(self.rooms)
+
+    @property
+    def total_text(self) -> str:
+        """``"4"``, or ``"more than 2000"`` when the list was cut off."""
+        return str(self.total) if self.complete else f"more than {self.cap}"
+
+    @property
+    def typed(self) -> tuple[dict[str, Any], ...]:
+        return tuple(r for r in self.rooms if has_hcp_type(r))
+
+    @property
+    def untyped(self) -> tuple[dict[str, Any], ...]:
+        return tuple(r for r in self.rooms if room_type(r) is None)
+
+    @property
+    def other_typed(self) -> tuple[dict[str, Any], ...]:
+        return tuple(r for r in self.rooms if room_type(r) is not None and not has_hcp_type(r))
+
+    @property
+    def branch_name(self) -> str:
+        return str(self.branch.get("name") or "")
+
+
+def branch_rooms(ctx: Context) -> RoomList | None:
+    """The configured branch's active locations (one request; None when no active branch is configured)."""
+    branch = configured_branch(ctx)
+    if branch is None or not branch.get("id"):
+        return None
+
+    def fetch() -> RoomList:
+        cap = ROOM_FETCH_CAP
+        query = fiql.with_active(fiql.eq("branch.id", id_value(branch["id"])))
+        # one row more than the cap tells "exactly cap" from "cut off"
+        params = {"query": query, "$fields": ROOM_FIELDS, "pageSize": cap + 1}
+        data = ctx.client.get_json("/locations", params)
+        rooms = _records(data, "/locations")
+        # the filter already excludes archived rooms; this guards against a server that ignores it
+        rooms = [r for r in rooms if not is_archived(r)]
+        return RoomList(branch=branch, rooms=rooms[:cap], complete=len(rooms) <= cap, cap=cap)
+
+    return ctx.once("property.branch_rooms", fetch)
+
+
+# ------------------------------------------------------------------------------------------ evidence
+
+def room_row(room: dict[str, Any], problem: str | None = None) -> dict[str, Any]:
+    """One room as the report's table shows it."""
+    return {
+        "name": room.get("name"),
+        "roomNumber": room.get("roomNumber"),
+        "branch": branch_name_of(room),
+        "type": room_type(room),
+        "reservable": is_reservable(room),
+        # [I] topdesk-api.md §8: HCP's import filter is not public; the guide names Type Room/Desk
+        "hcp_imports": has_hcp_type(room),
+        "problem": problem,
+    }
+
+
+def room_rows(rooms: Iterable[dict[str, Any]], problem: Any = None) -> dict[str, Any]:
+    """``{"rooms": [first EVIDENCE_CAP rows], "total": n}``; ``problem``: a text or a function of a room."""
+    rooms = list(rooms)
+    rows = [room_row(r, problem(r) if callable(problem) else problem) for r in rooms[:EVIDENCE_CAP]]
+    return {"rooms": rows, "total": len(rooms)}
+
+
+def names_list(labels: Iterable[str], cap: int = 10, conjunction: str = "and") -> str:
+    """``"A, B and C"`` (or ``"A, B or C"``), or ``"A, B, … and 7 more"`` past ``cap``."""
+    labels = list(labels)
+    if len(labels) > cap:
+        return ", ".join(labels[:cap]) + f" and {len(labels) - cap} more"
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + f" {conjunction} " + labels[-1]
+
+
+def id_value(raw: Any) -> uuid.UUID | str:
+    """A UUID goes into FIQL bare (``branch.id==a1b2…``); anything else stays a quoted string."""
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return str(raw)
+
+
+def _records(data: Any, path: str) -> list[dict[str, Any]]:
+    """A list endpoint's records; 204 (None) is an empty list; anything else is a bad answer."""
+    if data is None:
+        return []
+    if isinstance(data, list) and all(isinstance(r, dict) for r in data):
+        return list(data)
+    from topdesk_preflight.errors import BadResponseError
+
+    raise BadResponseError(f"GET /tas/api{path} did not return a list of records", path=f"/tas/api{path}")

@@ -1,0 +1,372 @@
+"""Checks: the rooms HCP will import exist, are typed Room or Desk, sit in the branch, and are reservable.
+
+These are the guide's causes for "Rooms created in TOPdesk do not appear when importing
+into HCP". All of them read the same list, the configured branch's active locations,
+fetched once (checks/_property_facts.py), so a tenant with 100,000 locations costs the
+same few requests as one with ten.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from attrs import frozen
+
+from topdesk_preflight import fiql
+from topdesk_preflight.checks._guide import (
+    ADDING_ROOMS, MENU_BRANCH_SETTINGS, MENU_PERMISSION_GROUP, MENU_ROOM_TYPE, ROOM_TYPE_NAMES, ROOM_TYPES,
+    TS_ROOMS_NOT_IN_IMPORT, TS_TYPE_DROPDOWN_EMPTY, hcp_admin, topdesk_admin,
+)
+from topdesk_preflight.checks._property_facts import (
+    EVIDENCE_CAP, RoomList, branch_name_of, branch_rooms, configured_branch,
+    is_archived, is_reservable, names_list, room_label, room_row, room_rows, room_type,
+)
+from topdesk_preflight.context import Context
+from topdesk_preflight.errors import PermissionDenied
+from topdesk_preflight.model import CheckResult
+from topdesk_preflight.registry import check
+
+#: Per-room remediation steps stop here; the evidence table lists every offending room (up to EVIDENCE_CAP).
+STEP_CAP = 10
+#: Room names looked up per request in rooms.branch_mismatch, and the rows asked for.
+NAMES_PER_LOOKUP = 20
+LOOKUP_PAGE_SIZE = 200
+LOOKUP_FIELDS = "id,name,roomNumber,branch,type,reservationManagement,status,archived"
+
+NOT_CHECKED_BRANCH = "not checked: give --branch (the branch name configured in HCP)"
+TYPES_LABEL = " or ".join(ROOM_TYPE_NAMES)
+SUPPORTING_FILES_STEP = topdesk_admin(
+    f"In {MENU_PERMISSION_GROUP}, open the operator's permission group, expand Supporting Files permissions "
+    "and check mark all under read / write / create / delete / archive, then save.")
+
+
+def _create_types_steps() -> list[str]:
+    return [topdesk_admin(f"Go to {MENU_ROOM_TYPE}, click New, enter the type name Room (meeting rooms) or "
+                          "Desk (hot desks / flex desks) and save; repeat for each type you need.")]
+
+
+@check(id="rooms.types_defined", title="The Room and/or Desk types exist", guide=ROOM_TYPES,
+       depends_on=("auth.credentials",))
+def types_defined(ctx: Context) -> CheckResult:
+    """Rooms can only be typed Room or Desk once those types exist in the Room → Type dropdown.
+
+    "Property management → Dropdown list → Room → Type" is ``/locations/types``
+    ([I, strong] topdesk-api.md §5). Names are matched case-insensitively and a
+    different spelling is a warning, since HCP may compare exactly ([I] §5).
+    """
+    try:
+        data = ctx.client.get_json("/locations/types")
+    except PermissionDenied as error:
+        return CheckResult.failed(
+            "Cannot read the Room -> Type dropdown: this account may not read locations",
+            details=[str(error)], remediation=[SUPPORTING_FILES_STEP],
+            evidence={"http_status": error.status})
+    names = [str(t["name"]) for t in (data or []) if isinstance(t, dict) and isinstance(t.get("name"), str)]
+    evidence: dict[str, Any] = {"types": names}
+    if not names:
+        return CheckResult.failed(
+            f"The Type dropdown is empty: no room types exist, so no room can be typed {TYPES_LABEL}",
+            details=[f"Guide, '{TS_TYPE_DROPDOWN_EMPTY}': the types have not yet been created."],
+            remediation=_create_types_steps(), evidence=evidence)
+    wanted = {n.casefold(): n for n in ROOM_TYPE_NAMES}
+    matching = [n for n in names if n.strip().casefold() in wanted]
+    evidence["hcp_types"] = matching
+    if not matching:
+        return CheckResult.failed(
+            f"Neither {TYPES_LABEL} exists as a room type; the types are: {names_list(names)}",
+            details=["HCP imports rooms of type Room or Desk only."],
+            remediation=_create_types_steps(), evidence=evidence)
+    misspelled = [n for n in matching if n not in ROOM_TYPE_NAMES]
+    if misspelled:
+        renames = [f"{n!r} to {wanted[n.strip().casefold()]!r}" for n in misspelled]
+        return CheckResult.warned(
+            f"Room type spelled differently: {names_list(repr(n) for n in misspelled)}",
+            details=["TOPdesk keeps the case of dropdown values; HCP may look for exactly 'Room' or "
+                     "'Desk'."],
+            remediation=[topdesk_admin(f"Go to {MENU_ROOM_TYPE} and rename {names_list(renames)}, then "
+                                       "save.")],
+            evidence=evidence)
+    missing = [n for n in ROOM_TYPE_NAMES if n not in matching]
+    details = [f"{m} is not defined; it is only needed for {m.lower()}s." for m in missing]
+    return CheckResult.passed(f"Room type{'s' if len(matching) > 1 else ''} defined: {names_list(matching)}",
+                              details=details, evidence=evidence)
+
+
+@check(id="rooms.present", title="The branch has rooms of type Room or Desk", guide=ADDING_ROOMS,
+       depends_on=("branch.exists", "rooms.types_defined"))
+def present(ctx: Context) -> CheckResult:
+    """HCP imports only the branch's rooms typed Room or Desk; with none, the import is empty."""
+    rooms = branch_rooms(ctx)
+    if rooms is None:
+        return CheckResult.passed(NOT_CHECKED_BRANCH)
+    typed, branch = rooms.typed, rooms.branch_name
+    evidence = {**room_rows(typed), "branch": branch, "locations_in_branch": rooms.total_text}
+    details = _cut_off_note(rooms)
+    if typed:
+        return CheckResult.passed(
+            f"{len(typed)}{'' if rooms.complete else '+'} room{_s(typed)} of type {TYPES_LABEL} in branch "
+            f"{branch!r}", details=details, evidence=evidence)
+    untyped, other = rooms.untyped, rooms.other_typed
+    if rooms.total:
+        other_types = sorted({room_type(r) or "" for r in other})
+        details.insert(0, f"The branch has {rooms.total_text} active location{_s(rooms.rooms)}: "
+                          f"{len(untyped)} without a type, {len(other)} of other types"
+                          + (f" ({', '.join(other_types)})" if other_types else "") + ".")
+    else:
+        details.insert(0, "The branch has no active locations at all.")
+    remediation = [topdesk_admin(
+        f"Open the branch {branch!r} ({MENU_BRANCH_SETTINGS}), click on the Rooms tab, then click New Room. "
+        f"Enter the room name; under the Type dropdown choose Room or Desk, then click Save.")]
+    if untyped or other:
+        remediation.append(topdesk_admin(
+            "Or set Type to Room or Desk on the branch's existing rooms: "
+            f"{names_list(room_label(r) for r in untyped + other)} (see rooms.typed)."))
+    return CheckResult.failed(
+        f"The branch {branch!r} has no rooms of type {TYPES_LABEL}", details=details,
+        remediation=remediation,
+        evidence={**evidence, **room_rows(untyped + other, _type_problem), "typed_total": 0})
+
+
+@check(id="rooms.typed", title="Every room in the branch has type Room or Desk", guide=TS_ROOMS_NOT_IN_IMPORT,
+       depends_on=("branch.exists", "rooms.types_defined"))
+def typed(ctx: Context) -> CheckResult:
+    """A room without a type never reaches HCP's import, silently (guide troubleshooting, first cause).
+
+    A room typed something else (e.g. Storage) may be deliberate, so it is a warning;
+    a room with no type at all is the guide's failure.
+    """
+    rooms = branch_rooms(ctx)
+    if rooms is None:
+        return CheckResult.passed(NOT_CHECKED_BRANCH)
+    branch = rooms.branch_name
+    untyped, other = rooms.untyped, rooms.other_typed
+    offenders = untyped + other
+    evidence = {**room_rows(offenders, _type_problem), "branch": branch,
+                "locations_in_branch": rooms.total_text}
+    details = _cut_off_note(rooms)
+    if not offenders:
+        if not rooms.rooms:
+            return CheckResult.passed(
+                f"The branch {branch!r} has no active rooms to check (see rooms.present)",
+                details=details, evidence=evidence)
+        return CheckResult.passed(
+            f"All {rooms.total_text} room{_s(rooms.rooms)} in branch {branch!r} have type {TYPES_LABEL}",
+            details=details, evidence=evidence)
+    steps = _per_room(offenders, lambda r: f"Open the room {room_label(r)} in branch {branch}, set Type to "
+                                           "Room or Desk, save.")
+    if untyped:
+        if other:
+            details.append(f"{len(other)} more room{_s(other)} have a type HCP does not import: "
+                           f"{_labels_with_type(other)}.")
+        return CheckResult.failed(
+            f"{len(untyped)} room{_s(untyped)} in branch {branch!r} {_have(untyped)} no type, so HCP will "
+            f"not import {_them(untyped)}: {names_list(room_label(r) for r in untyped)}",
+            details=details, remediation=steps, evidence=evidence)
+    return CheckResult.warned(
+        f"{len(other)} room{_s(other)} in branch {branch!r} {_have(other)} a type HCP does not import: "
+        f"{_labels_with_type(other)}",
+        details=details + ["If these are meant to be booked through HCP, set their Type to Room or Desk; "
+                           "otherwise nothing needs to change."],
+        remediation=steps, evidence=evidence)
+
+
+@check(id="rooms.branch_mismatch", title="The expected rooms are in the configured branch",
+       guide=TS_ROOMS_NOT_IN_IMPORT, depends_on=("branch.exists",))
+def branch_mismatch(ctx: Context) -> CheckResult:
+    """HCP imports from one branch; a room filed under another branch is silently missing.
+
+    Rooms already in the branch's shared list cost nothing; only the others are looked
+    up by name on the server (quoted FIQL, so any name is safe), a few names per request.
+    """
+    wanted = [w for w in dict.fromkeys(ctx.settings.rooms) if w and w.strip()]
+    if not wanted:
+        return CheckResult.passed("not checked: give --room (the rooms you expect HCP to import)")
+    branch = configured_branch(ctx)
+    branch_name = str(branch.get("name")) if branch else None
+    placed = _place(ctx, wanted, branch_rooms(ctx), branch.get("id") if branch else None)
+    found_here, elsewhere, archived_only, missing = (placed.here, placed.elsewhere, placed.archived_only,
+                                                     placed.missing)
+    rows = [{**room_row(found_here[n]), "expected": n} for n in wanted if n in found_here]
+    for name, matches in elsewhere.items():
+        problem = f"in branch {_branches(matches)}, not {branch_name}" if branch else None
+        rows.append({**room_row(matches[0], problem), "expected": name})
+    for name in missing:
+        rows.append({"expected": name, "name": name, "roomNumber": None, "branch": None, "type": None,
+                     "reservable": None, "hcp_imports": False,
+                     "problem": "only archived" if name in archived_only else "not found"})
+    evidence = {"rooms": rows[:EVIDENCE_CAP], "total": len(rows), "branch": branch_name,
+                "expected": wanted, "in_branch": [n for n in wanted if n in found_here],
+                "other_branch": {n: _branches(m) for n, m in elsewhere.items()}, "not_found": missing}
+
+    details: list[str] = []
+    for name, matches in archived_only.items():
+        details.append(f"{name!r} exists only as an archived room (branch {_branches(matches)}); archived "
+                       "rooms are never imported.")
+    if branch is None:
+        if not missing:
+            return CheckResult.passed(
+                f"All {len(wanted)} expected room{_s(wanted)} exist; not compared with a branch: "
+                "give --branch",
+                details=[f"{n!r} is in branch {_branches(m)}." for n, m in elsewhere.items()] + details,
+                evidence=evidence)
+        elsewhere = {}
+    if not elsewhere and not missing:
+        return CheckResult.passed(
+            f"All {len(wanted)} expected room{_s(wanted)} are in branch {branch_name!r}",
+            details=details, evidence=evidence)
+
+    problems = [f"{n} (in {_branches(m)})" for n, m in elsewhere.items()]
+    problems += [f"{n} (not found)" for n in missing]
+    where = f"branch {branch_name!r}" if branch is not None else "TOPdesk"
+    wrong = len(elsewhere) + len(missing)
+    summary = (f"{wrong} of {len(wanted)} expected room{_s(wanted)} {'is' if wrong == 1 else 'are'} not in "
+               f"{where}: {names_list(problems)}")
+    remediation = _per_room(
+        list(elsewhere.items()),
+        lambda item: f"Open the room {item[0]} (now in branch {_branches(item[1])}) and set its branch to "
+                     f"{branch_name}, save.")
+    if elsewhere:
+        other_branches = sorted({repr(branch_name_of(m) or "?") for ms in elsewhere.values() for m in ms})
+        remediation.append(hcp_admin(
+            f"Or, if HCP should import from {names_list(other_branches, conjunction='or')} "
+            "instead, set that branch in HCP's TOPdesk connection."))
+    if missing:
+        remediation.append(topdesk_admin(
+            f"Add the missing room{_s(missing)} to branch {branch_name or '(the HCP branch)'}: click on the "
+            f"Rooms tab, then click New Room, enter the name ({names_list(missing)}), choose Type Room or "
+            "Desk, then click Save."))
+        remediation.append(hcp_admin("Or check the spelling of the room names given with --room."))
+    return CheckResult.failed(summary, details=details, remediation=remediation, evidence=evidence)
+
+
+@check(id="rooms.reservable", title="The typed rooms are reservable", guide=TS_ROOMS_NOT_IN_IMPORT,
+       depends_on=("rooms.present",))
+def reservable(ctx: Context) -> CheckResult:
+    """A room that is not reservable never appears in ``/reservableLocations``.
+
+    That list holds only "reservable, non-archived locations" (topdesk-api.md §7), and
+    HCP likely imports and books through it ([I] §8). The guide does not mention the
+    flag, so this is a warning, not a failure.
+    """
+    rooms = branch_rooms(ctx)
+    if rooms is None:
+        return CheckResult.passed(NOT_CHECKED_BRANCH)
+    branch, typed_rooms = rooms.branch_name, rooms.typed
+    not_reservable = [r for r in typed_rooms if not is_reservable(r)]
+    evidence = {**room_rows(not_reservable, "not reservable"), "branch": branch,
+                "typed_total": len(typed_rooms)}
+    details = _cut_off_note(rooms)
+    if not not_reservable:
+        return CheckResult.passed(
+            f"All {len(typed_rooms)} room{_s(typed_rooms)} of type {TYPES_LABEL} in branch {branch!r} are "
+            "reservable", details=details, evidence=evidence)
+    return CheckResult.warned(
+        f"{len(not_reservable)} of {len(typed_rooms)} room{_s(typed_rooms)} in branch {branch!r} "
+        f"{'is' if len(not_reservable) == 1 else 'are'} not reservable: "
+        f"{names_list(room_label(r) for r in not_reservable)}",
+        details=["TOPdesk lists only reservable, non-archived locations in /reservableLocations, the list "
+                 "bookings are made against; a room that is not reservable cannot be booked from HCP.",
+                 *details],
+        remediation=_per_room(not_reservable,
+                              lambda r: f"Open the room card {room_label(r)} in branch {branch}, expand "
+                                        "Reservation management, check Reservable, save."),
+        evidence=evidence)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+
+@frozen
+class _Placement:
+    """Where each expected room was found: in the branch, under other branches, only archived, nowhere."""
+
+    here: dict[str, dict[str, Any]]
+    elsewhere: dict[str, list[dict[str, Any]]]
+    archived_only: dict[str, list[dict[str, Any]]]
+    missing: list[str]
+
+
+def _place(ctx: Context, wanted: list[str], rooms: RoomList | None, branch_id: Any) -> _Placement:
+    """The branch's shared room list answers first; only the rest is looked up on the server."""
+    here: dict[str, dict[str, Any]] = {}
+    for name in wanted:
+        match = _by_name(rooms.rooms, name) if rooms is not None else None
+        if match is not None:
+            here[name] = match
+    elsewhere: dict[str, list[dict[str, Any]]] = {}
+    archived_only: dict[str, list[dict[str, Any]]] = {}
+    missing: list[str] = []
+    for name, matches in _look_up(ctx, [n for n in wanted if n not in here]).items():
+        active = [m for m in matches if not is_archived(m)]
+        in_branch = [m for m in active if branch_id and (m.get("branch") or {}).get("id") == branch_id]
+        if in_branch:  # the branch list was cut off before this room
+            here[name] = in_branch[0]
+        elif active:
+            elsewhere[name] = active
+        else:
+            missing.append(name)
+            if matches:
+                archived_only[name] = matches
+    return _Placement(here, elsewhere, archived_only, missing)
+
+
+def _look_up(ctx: Context, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every location (archived too) named like each of ``names``, a few names per request."""
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for start in range(0, len(names), NAMES_PER_LOOKUP):
+        batch = names[start:start + NAMES_PER_LOOKUP]
+        query = fiql.or_(*(fiql.eq("name", n) for n in batch))
+        data = ctx.client.get_json("/locations", {"query": query, "$fields": LOOKUP_FIELDS,
+                                                  "pageSize": LOOKUP_PAGE_SIZE})
+        records = [r for r in (data or []) if isinstance(r, dict)]
+        for name in batch:
+            found[name] = [r for r in records if str(r.get("name", "")).casefold() == name.casefold()]
+    return found
+
+
+def _by_name(rooms: Iterable[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    wanted = name.strip().casefold()
+    for room in rooms:
+        if str(room.get("name", "")).strip().casefold() == wanted:
+            return room
+    return None
+
+
+def _branches(matches: list[dict[str, Any]]) -> str:
+    return ", ".join(sorted({str(branch_name_of(m) or "no branch") for m in matches}))
+
+
+def _type_problem(room: dict[str, Any]) -> str:
+    kind = room_type(room)
+    return "no type" if kind is None else f"type {kind} is not imported by HCP"
+
+
+def _labels_with_type(rooms: list[dict[str, Any]]) -> str:
+    return names_list(f"{room_label(r)} ({room_type(r)})" for r in rooms)
+
+
+def _per_room(items: list[Any], step: Any) -> list[str]:
+    """One remediation step per room, up to STEP_CAP, then a pointer to the full list."""
+    steps = [topdesk_admin(step(item)) for item in items[:STEP_CAP]]
+    if len(items) > STEP_CAP:
+        steps.append(topdesk_admin(f"Do the same for the {len(items) - STEP_CAP} other rooms listed in the "
+                                   "evidence."))
+    return steps
+
+
+def _cut_off_note(rooms: RoomList) -> list[str]:
+    if rooms.complete:
+        return []
+    return [f"The branch has more than {rooms.cap} active locations; only the first {rooms.cap} were "
+            "checked."]
+
+
+def _s(items: Any) -> str:
+    return "" if len(items) == 1 else "s"
+
+
+def _have(items: Any) -> str:
+    return "has" if len(items) == 1 else "have"
+
+
+def _them(items: Any) -> str:
+    return "it" if len(items) == 1 else "them"
