@@ -134,6 +134,52 @@ class TestDemo:
         assert proc.returncode == cli.EXIT_READY
 
     def test_debug_logs_requests_without_the_password(self, tmp_path):
-        proc = run_cli("--demo", "healthy", "--debug", "--no-html", "--output-dir", str(tmp_path))
+        import base64
+
+        from topdesk_preflight.sandbox.scenarios import DEMO_PASSWORD
+
+        proc = run_cli("--demo", "healthy", "--debug", "--output-dir", str(tmp_path))
         assert "GET /tas/api/operators/current" in proc.stderr
+        assert_no_traceback(proc)
+        basic = base64.b64encode(f"hcp-svc:{DEMO_PASSWORD}".encode()).decode()
+        texts = [proc.stdout, proc.stderr] + [p.read_text() for p in tmp_path.iterdir()]
+        for text in texts:
+            assert DEMO_PASSWORD not in text and basic not in text
+
+
+class TestBeyondOneRun:
+    def test_compare_with_an_earlier_report_marks_what_changed(self, tmp_path):
+        first = run_cli("--demo", "rooms_untyped", "--no-html", "--json", str(tmp_path / "old.json"))
+        assert first.returncode == cli.EXIT_NOT_READY
+        proc = run_cli("--demo", "healthy", "--no-html", "--output-dir", str(tmp_path / "new"),
+                       "--compare", str(tmp_path / "old.json"))
+        assert proc.returncode == cli.EXIT_READY, proc.stderr
+        assert "1 fixed" in proc.stdout and "Fixed since then: rooms.typed" in proc.stdout
+        data = json.loads(next((tmp_path / "new").glob("*.json")).read_text())
+        assert {c["id"]: c["change"] for c in data["checks"]}["rooms.typed"] == "fixed"
+
+    def test_compare_with_a_missing_file_is_a_settings_error_before_the_run(self, tmp_path):
+        proc = run_cli("--demo", "healthy", "--compare", str(tmp_path / "nope.json"))
+        assert proc.returncode == cli.EXIT_USAGE
+        assert_no_traceback(proc)
+        assert list(tmp_path.iterdir()) == []
+
+    def test_junit_has_one_case_per_check(self, tmp_path):
+        import xml.etree.ElementTree as ET
+
+        proc = run_cli("--demo", "--no-html", "--output-dir", str(tmp_path), "--junit", str(tmp_path / "j.xml"))
+        assert proc.returncode == cli.EXIT_NOT_READY
+        cases = ET.parse(tmp_path / "j.xml").getroot().iter("testcase")
+        failed = [c.get("name") for c in cases if c.find("failure") is not None]
+        assert any(name.startswith("rooms.typed") for name in failed)
+
+    def test_ticket_text_is_printed_for_pasting(self, tmp_path):
+        proc = run_cli("--demo", "--no-html", "--output-dir", str(tmp_path), "--ticket-text")
+        assert "TOPdesk version: 3.7.4" in proc.stdout
+        assert "Operator email: hcp@acme.example" in proc.stdout
+
+    def test_fleet_is_a_subcommand(self, tmp_path):
+        proc = run_cli("fleet", str(tmp_path / "missing.toml"))
+        assert proc.returncode == cli.EXIT_USAGE
+        assert "missing.toml" in proc.stderr
         assert_no_traceback(proc)

@@ -23,6 +23,9 @@ EXIT_UNKNOWN = 4
 DEMO_DEFAULT_SCENARIO = "demo"
 
 EPILOG = """\
+fleet mode:
+  topdesk-preflight fleet TARGETS.toml    check many tenants at once (see fleet --help)
+
 exit codes:
   0  ready: no check failed or errored (warnings allowed unless --fail-on warn)
   1  not ready: at least one check failed (or warned, with --fail-on warn)
@@ -72,7 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--only", metavar="ID,...", help="run only these checks or areas (and prerequisites)")
     out.add_argument("--skip", metavar="ID,...", help="skip these checks or areas")
     out.add_argument("--fail-on", choices=("warn", "fail"), help="exit 1 on warnings too (fail)")
-    out.add_argument("--config", metavar="FILE", help="TOML file with settings")
+    out.add_argument("--config", metavar="FILE", help="TOML file with settings (and [[silence]] entries)")
+    out.add_argument("--compare", metavar="OLD.json",
+                     help="mark each check fixed / newly broken / still broken / unchanged against an "
+                          "earlier JSON report")
+    out.add_argument("--junit", dest="junit_path", metavar="PATH",
+                     help="also write JUnit XML, one test case per check (for CI pipelines)")
+    out.add_argument("--ticket-text", action="store_true",
+                     help="print a short plain-text summary to paste into a support ticket")
     out.add_argument("--quiet", action="store_true", default=None, help="print only the summary")
     out.add_argument("--debug", action="store_true", default=None,
                      help="log every request (method, path, status, time; never secrets) to stderr")
@@ -87,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for ``python -m topdesk_preflight`` and the ``topdesk-preflight`` script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["fleet"]:
+        from topdesk_preflight import fleet_cli
+
+        return fleet_cli.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -160,13 +175,25 @@ def _run(args: argparse.Namespace) -> int:
 
     flags = _flags(args)
     _setup_logging(bool(args.debug))
+    extras = _extras(args)
     if args.demo:
-        return _run_demo(args.demo, flags)
+        return _run_demo(args.demo, flags, extras)
     settings = load_settings(flags)
-    return execute(settings)
+    return execute(settings, extras=extras)
 
 
-def _run_demo(scenario: str, flags: dict[str, Any]) -> int:
+def _extras(args: argparse.Namespace) -> dict[str, Any]:
+    """The per-run output options that are not Settings: --compare, --junit, --ticket-text."""
+    extras: dict[str, Any] = {"junit_path": args.junit_path, "ticket_text": bool(args.ticket_text)}
+    if args.compare:
+        from topdesk_preflight.compare import load_previous
+
+        extras["previous"] = load_previous(args.compare)  # a bad file is a settings error, before the run
+        extras["previous_path"] = args.compare
+    return extras
+
+
+def _run_demo(scenario: str, flags: dict[str, Any], extras: dict[str, Any] | None = None) -> int:
     from topdesk_preflight.settings import SettingsError
 
     try:
@@ -189,11 +216,12 @@ def _run_demo(scenario: str, flags: dict[str, Any]) -> int:
     with Sandbox(scenario=scenario, tls=True) as sandbox:
         out = sys.stderr if flags.get("json_path") == "-" else sys.stdout
         out.write(f"Demo: the built-in TOPdesk simulator, scenario {scenario!r}, at {sandbox.url}\n")
-        return execute(sandbox.settings(**overrides), demo=True)
+        return execute(sandbox.settings(**overrides), extras=extras)
 
 
-def execute(settings: Any, *, demo: bool = False) -> int:
+def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
     """Run, print and write the reports for ``settings``; return the exit code."""
+    extras = extras or {}
     from topdesk_preflight import reports
     from topdesk_preflight.runner import run_preflight
 
@@ -210,6 +238,10 @@ def execute(settings: Any, *, demo: bool = False) -> int:
             out.flush()
 
     report = run_preflight(settings, on_result=on_result)
+    if extras.get("previous") is not None:
+        from topdesk_preflight.compare import change_lines, compare
+
+        report = compare(report, extras["previous"], previous_path=extras["previous_path"])
     json_default, html_default = reports.default_paths(report, settings.output_dir)
     written = []
     if json_to_stdout:
@@ -219,8 +251,19 @@ def execute(settings: Any, *, demo: bool = False) -> int:
         written.append(reports.write_json(report, settings.json_path or json_default))
     if not settings.no_html:
         written.append(reports.write_html(report, settings.html_path or html_default))
+    if extras.get("junit_path"):
+        from topdesk_preflight.reports.junit import write_junit
+
+        written.append(write_junit(report, extras["junit_path"]))
     for line in reports.summary_lines(report, color=color, paths=written):
         out.write(line + "\n")
+    if extras.get("previous") is not None:
+        for line in change_lines(report):
+            out.write(line + "\n")
+    if extras.get("ticket_text"):
+        from topdesk_preflight.reports.text_report import ticket_text
+
+        out.write("\n" + ticket_text(report).rstrip("\n") + "\n")
     out.flush()
     return exit_code(report, fail_on=settings.fail_on)
 
