@@ -1,0 +1,175 @@
+"""``--compare OLD.json``: did the customer's fix work? Each check is fixed, newly broken, still broken or unchanged.
+
+The end-to-end tests run one sandbox scenario, save its JSON report the way the
+CLI does, switch the same sandbox to another scenario, run again and compare.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Iterator
+
+import pytest
+
+from topdesk_preflight import reports
+from topdesk_preflight.compare import (
+    FIXED,
+    NEWLY_BROKEN,
+    STILL_BROKEN,
+    UNCHANGED,
+    change_between,
+    change_counts,
+    change_lines,
+    compare,
+    load_previous,
+)
+from topdesk_preflight.model import Status
+from topdesk_preflight.runner import run_preflight
+from topdesk_preflight.sandbox import Sandbox
+from topdesk_preflight.settings import SettingsError
+
+PASSWORD = "Cmp-pw!unique-3391-zz"
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(scenario="demo", password=PASSWORD) as sandbox:
+        yield sandbox
+    assert {r.method for r in sandbox.requests} <= {"GET", "HEAD"}
+
+
+@pytest.fixture(scope="module")
+def demo_json(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Scenario A, "demo": untyped rooms, no permission group, a duplicate email; saved as the CLI saves it."""
+    sb.load("demo")
+    path = tmp_path_factory.mktemp("previous") / "before.json"
+    reports.write_json(run_preflight(sb.settings()), path)
+    return str(path)
+
+
+# --- the four words ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("before, now, expected", [
+    ("fail", Status.PASS, FIXED),
+    ("error", Status.WARN, FIXED),
+    ("fail", Status.FAIL, STILL_BROKEN),
+    ("fail", Status.ERROR, STILL_BROKEN),
+    ("error", Status.FAIL, STILL_BROKEN),
+    ("fail", Status.SKIPPED, STILL_BROKEN),  # not assessed now, so not proven fixed
+    ("pass", Status.FAIL, NEWLY_BROKEN),
+    ("warn", Status.ERROR, NEWLY_BROKEN),
+    ("skipped", Status.FAIL, NEWLY_BROKEN),
+    (None, Status.FAIL, NEWLY_BROKEN),  # a check the earlier report did not have
+    ("pass", Status.WARN, UNCHANGED),  # a warning never blocks HCP
+    ("warn", Status.PASS, UNCHANGED),
+    ("skipped", Status.PASS, UNCHANGED),
+    ("pass", Status.SKIPPED, UNCHANGED),
+    (None, Status.PASS, UNCHANGED),
+])
+def test_each_pair_of_statuses_maps_to_the_word_a_support_agent_expects(before, now, expected):
+    assert change_between(before, now) == expected
+
+
+# --- end to end -----------------------------------------------------------------------------------
+
+def test_fixing_some_things_and_breaking_another_shows_all_four_words(sb, demo_json):
+    sb.load("rooms_untyped")  # permission group and duplicate email fixed, rooms still untyped
+    after = run_preflight(sb.settings(app_password_expires=date(2020, 1, 1)))  # and now the password expired
+    previous = load_previous(demo_json)
+    compared = compare(after, previous, previous_path=demo_json)
+
+    changes = {r.id: r.change for r in compared.results}
+    assert changes["permissions.group"] == changes["operator.email_unique"] == FIXED
+    assert changes["rooms.typed"] == STILL_BROKEN
+    assert changes["auth.app_password_expiry"] == NEWLY_BROKEN
+    assert changes["rooms.reservable"] == UNCHANGED  # warn before, pass now
+    assert set(changes.values()) == {FIXED, STILL_BROKEN, NEWLY_BROKEN, UNCHANGED}
+    assert change_counts(compared) == {FIXED: 2, NEWLY_BROKEN: 1, STILL_BROKEN: 1,
+                                       UNCHANGED: len(compared.results) - 4}
+
+    assert compared.compared_with["path"] == demo_json
+    assert compared.compared_with["generated_at"] == previous["generated_at"]
+    assert compared.compared_with["counts"] == previous["summary"]["counts"]
+    assert compared.compared_with["statuses"]["rooms.reservable"] == "warn"
+    assert [r.status for r in compared.results] == [r.status for r in after.results]  # only `change` is added
+    assert after.compared_with is None and all(r.change is None for r in after.results)
+    assert not compared.warnings  # same instance, same URL
+
+    lines = change_lines(compared)
+    assert f"2 fixed, 1 newly broken, 1 still broken, {len(compared.results) - 4} unchanged" in lines[1]
+    assert "Fixed since then: operator.email_unique, permissions.group" in lines
+    assert "Newly broken: auth.app_password_expiry" in lines
+
+
+def test_a_check_that_cannot_run_now_is_not_called_fixed(sb, demo_json):
+    sb.load("app_password_expired")  # everything behind the login is skipped
+    compared = compare(run_preflight(sb.settings()), load_previous(demo_json), previous_path=demo_json)
+    changes = {r.id: r.change for r in compared.results}
+    assert changes["auth.credentials"] == NEWLY_BROKEN
+    assert changes["rooms.typed"] == changes["permissions.group"] == STILL_BROKEN
+    assert FIXED not in changes.values()
+
+
+def test_checks_missing_from_either_report_are_handled(sb, demo_json):
+    previous = load_previous(demo_json)
+    previous["checks"] = [c for c in previous["checks"] if c["id"] not in ("rooms.typed", "network.dns")]
+    sb.load("demo")
+    compared = compare(run_preflight(sb.settings(only=("rooms",))), previous, previous_path=demo_json)
+    changes = {r.id: r.change for r in compared.results}
+    assert changes["rooms.typed"] == NEWLY_BROKEN  # new since the old report, and bad
+    assert changes["rooms.present"] == UNCHANGED
+    assert "permissions.group" in compared.compared_with["not_run_now"]
+
+
+def test_comparing_two_different_instances_is_allowed_but_warned_about(sb, demo_json):
+    previous = load_previous(demo_json)
+    previous["target"]["url"] = "https://other.topdesk.net"
+    sb.load("healthy")
+    compared = compare(run_preflight(sb.settings()), previous, previous_path=demo_json)
+    assert any("https://other.topdesk.net" in w and "two different TOPdesk instances" in w
+               for w in compared.warnings)
+
+
+def test_the_compared_report_still_renders(sb, demo_json, tmp_path):
+    sb.load("healthy")
+    compared = compare(run_preflight(sb.settings()), load_previous(demo_json), previous_path=demo_json)
+    data = json.loads(reports.render_json(compared))
+    reports.validate_report_json(data)
+    assert PASSWORD not in reports.render_json(compared) + reports.render_html(compared)
+
+
+# --- loading the earlier report ------------------------------------------------------------------
+
+@pytest.mark.parametrize("content, expected", [
+    ("<!DOCTYPE html><html></html>", "is not a JSON report"),
+    ("[1, 2]", "has no schema_version"),
+    ('{"schema_version": "2", "checks": []}', "schema_version '2'"),
+    ('{"schema_version": "1", "checks": [{"id": "x"}]}', "each with an id and a status"),
+    ('{"schema_version": "1"}', "each with an id and a status"),
+])
+def test_a_file_that_is_not_a_report_of_ours_is_a_clear_settings_error(tmp_path, content, expected):
+    path = tmp_path / "old.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_previous(path)
+    assert expected in str(caught.value) and str(path) in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_missing_file_or_a_folder_is_a_clear_settings_error(tmp_path):
+    with pytest.raises(SettingsError, match="does not exist: fix --compare"):
+        load_previous(tmp_path / "nope.json")
+    with pytest.raises(SettingsError, match="is a directory"):
+        load_previous(tmp_path)
+
+
+def test_a_report_written_by_the_tool_loads(demo_json):
+    previous = load_previous(demo_json)
+    assert previous["schema_version"] == "1" and previous["checks"]

@@ -1,0 +1,426 @@
+"""Fleet mode: check many TOPdesk tenants in one go, and warn before an application password expires.
+
+Support teams and partners look after many tenants, and the most common
+repeat failure is an application password that quietly expired. A targets
+file lists the tenants; each becomes one ordinary :func:`run_preflight` on a
+bounded pool, writes its usual JSON and HTML report, and adds one row to the
+fleet summary. The file never holds a password, only *where* to find it
+(``password_env`` or ``password_file``), so it can live in version control.
+
+Two kinds of problems are told apart on purpose:
+
+- the targets file itself is wrong (bad TOML, a password in it, a tenant
+  without a URL): :class:`SettingsError`, nothing runs (exit code 2);
+- one tenant cannot be checked right now (its password variable is not set,
+  its password file is missing): that tenant becomes an error row with
+  readiness ``unknown`` and every other tenant is still checked.
+
+Targets file (TOML)::
+
+    [defaults]                      # optional; any tenant key but name, url, password_*, app_password_expires
+    username = "hcp-svc"
+    timeout = 15
+
+    [[tenant]]
+    name = "Acme"
+    url = "https://acme.topdesk.net"
+    branch = "HQ Stockholm"
+    email = "hcp@acme.com"
+    rooms = ["Aurora 2.08"]
+    password_env = "ACME_APP_PASSWORD"   # or password_file = "secrets/acme.txt" (relative to this file)
+    app_password_expires = 2027-03-31
+    ca_bundle = "certs/acme-ca.pem"      # optional, relative to this file
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from attrs import field, frozen
+
+from topdesk_preflight.model import Report
+from topdesk_preflight.settings import Secret, Settings, SettingsError, read_password_file
+
+DEFAULT_CONCURRENCY = 8  # tenants at once; each tenant runs its own checks concurrently too
+DEFAULT_EXPIRY_WARNING_DAYS = 30
+
+# Exit codes of fleet mode (the same words as a single run, see cli.py).
+EXIT_ALL_READY = 0
+EXIT_SOME_NOT_READY = 1
+EXIT_SETTINGS = 2
+EXIT_SOME_UNKNOWN = 4
+
+_SECRET_KEYS = frozenset({"password", "app_password", "application_password"})
+_STRING_KEYS = ("url", "username", "branch", "email", "ca_bundle", "password_env", "password_file")
+_NUMBER_KEYS = ("timeout", "connect_timeout", "deadline", "check_timeout")
+_INTEGER_KEYS = ("retries", "concurrency", "expiry_warning_days")
+_TENANT_KEYS = frozenset({"name", "rooms", "app_password_expires", "insecure", "only", "skip",
+                          *_STRING_KEYS, *_NUMBER_KEYS, *_INTEGER_KEYS})
+_DEFAULT_KEYS = _TENANT_KEYS - {"name", "url", "password_env", "password_file", "app_password_expires"}
+_PATH_KEYS = ("ca_bundle", "password_file")  # relative to the targets file, not the working directory
+_SETTINGS_KEYS = ("url", "username", "branch", "email", "rooms", "app_password_expires", "expiry_warning_days",
+                  "ca_bundle", "insecure", "timeout", "connect_timeout", "deadline", "check_timeout", "retries",
+                  "concurrency", "only", "skip")
+
+
+@frozen
+class Tenant:
+    """One line of the targets file, ready to run: its Settings, or why it cannot run right now."""
+
+    name: str
+    slug: str  # the tenant's folder name for its reports
+    url: str
+    settings: Settings | None = field(default=None, repr=False)
+    problem: str | None = None  # set when the tenant cannot be checked (e.g. its password is not available)
+    app_password_expires: date | None = None
+
+
+@frozen
+class TenantOutcome:
+    """What checking one tenant gave: its report (and where it was written), or the reason there is none."""
+
+    tenant: Tenant
+    report: Report | None = None
+    error: str | None = None
+    json_path: Path | None = None
+    html_path: Path | None = None
+    duration_s: float = 0.0
+
+    @property
+    def readiness(self) -> str:
+        """``ready``, ``not_ready`` or ``unknown``; a tenant that could not be checked is ``unknown``."""
+        return self.report.readiness if self.report is not None else "unknown"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Results per status, *not* counting silenced ones (shown apart under ``silenced``).
+
+        A fleet row puts these beside the readiness, and a silenced failure does not
+        make a tenant not ready, so counting it would make a "ready" row show a failure.
+        A tenant that could not be checked counts as one error.
+        """
+        counts = {"pass": 0, "warn": 0, "fail": 0, "error": 0, "skipped": 0, "silenced": 0}
+        if self.report is None:
+            counts["error"] = 1
+            return counts
+        for result in self.report.results:
+            counts["silenced" if result.silenced is not None else result.status.value] += 1
+        return counts
+
+    @property
+    def root_causes(self) -> list[tuple[str, str]]:
+        """``(check id, summary)`` of what to fix first; ``("tenant", reason)`` when nothing ran."""
+        if self.report is None:
+            return [("tenant", self.error or "not checked")]
+        return [(r.id, r.summary) for r in self.report.root_causes]
+
+
+@frozen
+class ExpiryNotice:
+    """A tenant whose application password expires within the warning window (or already has)."""
+
+    name: str
+    url: str
+    expires: date
+    days_left: int
+
+    @property
+    def expired(self) -> bool:
+        return self.days_left < 0
+
+
+def _outcomes(values: Iterable[TenantOutcome]) -> tuple[TenantOutcome, ...]:
+    return tuple(values)
+
+
+@frozen
+class FleetRun:
+    """Every tenant's outcome, in the targets file's order, and the expiry early warning."""
+
+    outcomes: tuple[TenantOutcome, ...] = field(converter=_outcomes)
+    generated_at: datetime
+    duration_s: float
+    expiry_warning_days: int
+    today: date
+
+    @property
+    def readiness_counts(self) -> dict[str, int]:
+        counts = {"ready": 0, "not_ready": 0, "unknown": 0}
+        for outcome in self.outcomes:
+            counts[outcome.readiness] += 1
+        return counts
+
+    @property
+    def expiring(self) -> list[ExpiryNotice]:
+        """Tenants whose password expires within the window, soonest (or longest expired) first."""
+        notices = []
+        for outcome in self.outcomes:
+            expires = outcome.tenant.app_password_expires
+            if expires is None:
+                continue
+            days_left = (expires - self.today).days
+            if days_left <= self.expiry_warning_days:
+                notices.append(ExpiryNotice(outcome.tenant.name, outcome.tenant.url, expires, days_left))
+        return sorted(notices, key=lambda n: (n.days_left, n.name))
+
+    def days_left(self, outcome: TenantOutcome) -> int | None:
+        expires = outcome.tenant.app_password_expires
+        return None if expires is None else (expires - self.today).days
+
+    @property
+    def exit_code(self) -> int:
+        """0 all ready, 1 any not ready, 4 none not ready but some unknown."""
+        counts = self.readiness_counts
+        if counts["not_ready"]:
+            return EXIT_SOME_NOT_READY
+        if counts["unknown"]:
+            return EXIT_SOME_UNKNOWN
+        return EXIT_ALL_READY
+
+
+# --- the targets file ---------------------------------------------------------------------------
+
+def slugify(name: str) -> str:
+    """``"Acme Corp (EU)"`` -> ``"acme-corp-eu"``: a folder name every file system accepts."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80].strip("-")
+    return slug or "tenant"
+
+
+def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None,
+                 expiry_warning_days: int | None = None) -> list[Tenant]:
+    """Read the targets file into :class:`Tenant` values, or raise a one-line :class:`SettingsError`.
+
+    ``expiry_warning_days`` (the command line's) overrides every tenant's value.
+    Passwords are read here, from each tenant's ``password_env`` or ``password_file``.
+    """
+    import tomllib
+
+    env = os.environ if environ is None else environ
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"The targets file {source!r} does not exist.") from None
+    except IsADirectoryError:
+        raise SettingsError(f"The targets file {source!r} is a directory, not a TOML file.") from None
+    except OSError as exc:
+        raise SettingsError(f"Cannot read the targets file {source!r}: {exc.strerror or exc}.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"The targets file {source!r} is not valid TOML: {exc}.") from None
+    base = Path(source).resolve().parent
+
+    _refuse_secrets(data, f"{source!r}")
+    raw_tenants = data.get("tenant")
+    defaults = {k: v for k, v in data.items() if k not in ("tenant", "defaults")}
+    table = data.get("defaults", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"[defaults] in {source!r} must be a table of settings.")
+    _refuse_secrets(table, f"[defaults] of {source!r}")
+    defaults.update(table)
+    unknown = sorted(set(defaults) - _DEFAULT_KEYS)
+    if unknown:
+        raise SettingsError(f"Unknown or per-tenant-only default(s) in {source!r}: {', '.join(unknown)}; "
+                            f"defaults may set {', '.join(sorted(_DEFAULT_KEYS))}.")
+    if not isinstance(raw_tenants, list) or not raw_tenants:
+        raise SettingsError(f"The targets file {source!r} lists no tenants: add [[tenant]] tables with "
+                            "name, url, username and password_env (or password_file).")
+    tenants: list[Tenant] = []
+    slugs: dict[str, str] = {}
+    for number, raw in enumerate(raw_tenants, start=1):
+        if not isinstance(raw, dict):
+            raise SettingsError(f"Tenant #{number} in {source!r} must be a [[tenant]] table.")
+        label = f"tenant {raw.get('name')!r}" if isinstance(raw.get("name"), str) else f"tenant #{number}"
+        _refuse_secrets(raw, f"{label} in {source!r}")
+        tenant = _tenant({**defaults, **raw}, label=f"{label} in {source!r}", base=base, env=env,
+                         expiry_warning_days=expiry_warning_days)
+        if tenant.slug in slugs:
+            raise SettingsError(f"Two tenants in {source!r} share the name {slugs[tenant.slug]!r} / "
+                                f"{tenant.name!r} (as a folder name): give each tenant a distinct name.")
+        slugs[tenant.slug] = tenant.name
+        tenants.append(tenant)
+    return tenants
+
+
+def _refuse_secrets(table: Mapping[str, Any], where: str) -> None:
+    found = _SECRET_KEYS & {str(k).replace("-", "_").lower() for k in table}
+    if found:
+        raise SettingsError(
+            f"{where} contains {sorted(found)[0]!r}: never store an application password in the targets file. "
+            "Use password_env = \"NAME_OF_VARIABLE\" or password_file = \"PATH\" instead.")
+
+
+def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, str],
+            expiry_warning_days: int | None) -> Tenant:
+    unknown = sorted(set(raw) - _TENANT_KEYS)
+    if unknown:
+        raise SettingsError(f"Unknown key(s) for {label}: {', '.join(unknown)}; a tenant may set "
+                            f"{', '.join(sorted(_TENANT_KEYS))}.")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise SettingsError(f"{label} needs a name = \"...\".")
+    for key in ("url", "username"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise SettingsError(f"{label} needs {key} = \"...\"" + (
+                " (the operator's login name, here or in [defaults])." if key == "username" else "."))
+    values = {key: _value(key, raw[key], label) for key in _SETTINGS_KEYS if key in raw}
+    for key in _PATH_KEYS:
+        if key in values:
+            values[key] = str(base / Path(values[key]).expanduser())
+    if expiry_warning_days is not None:
+        values["expiry_warning_days"] = expiry_warning_days
+    password, problem = _password(raw, label=label, base=base, env=env)
+    try:
+        settings = Settings(password=password or Secret(""), **values)
+    except SettingsError as exc:
+        raise SettingsError(f"{label}: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{label} has an invalid value: {exc}.") from None
+    return Tenant(name=name.strip(), slug=slugify(name), url=settings.url,
+                  settings=None if problem else settings, problem=problem,
+                  app_password_expires=settings.app_password_expires)
+
+
+def _value(key: str, value: Any, label: str) -> Any:
+    def wrong(kind: str) -> SettingsError:
+        return SettingsError(f"{key} of {label} must be {kind}, not {value!r}.")
+
+    if key in _STRING_KEYS:
+        if not isinstance(value, str):
+            raise wrong("a string")
+        return value.strip()
+    if key in _NUMBER_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise wrong("a positive number of seconds")
+        return float(value)
+    if key in _INTEGER_KEYS:
+        least = 1 if key == "concurrency" else 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise wrong(f"a whole number of at least {least}")
+        return value
+    if key == "insecure":
+        if not isinstance(value, bool):
+            raise wrong("true or false")
+        return value
+    if key == "app_password_expires":
+        if isinstance(value, datetime):
+            raise wrong("a date like 2027-03-31 (without a time)")
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise wrong("a date like 2027-03-31") from None
+    if key in ("rooms", "only", "skip"):
+        if isinstance(value, str):
+            return value
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise wrong("a list of strings")
+        return tuple(value)
+    raise wrong("a known setting")  # pragma: no cover - _SETTINGS_KEYS and the branches above agree
+
+
+def _password(raw: Mapping[str, Any], *, label: str, base: Path,
+              env: Mapping[str, str]) -> tuple[Secret | None, str | None]:
+    """The tenant's password, or the reason it is not available *right now* (an error row, not exit 2)."""
+    variable, file_name = raw.get("password_env"), raw.get("password_file")
+    if variable and file_name:
+        raise SettingsError(f"{label} sets both password_env and password_file: keep one.")
+    if variable:
+        if not isinstance(variable, str):
+            raise SettingsError(f"password_env of {label} must be the name of an environment variable.")
+        value = env.get(variable.strip())
+        if not value:
+            return None, (f"the environment variable {variable.strip()} is not set (it should hold this "
+                          "tenant's application password)")
+        return Secret(value), None
+    if file_name:
+        if not isinstance(file_name, str):
+            raise SettingsError(f"password_file of {label} must be a path.")
+        try:
+            return read_password_file(base / Path(file_name.strip()).expanduser()), None
+        except SettingsError as exc:
+            return None, str(exc)
+    raise SettingsError(f"{label} needs password_env = \"NAME_OF_VARIABLE\" or password_file = \"PATH\": "
+                        "the application password is never written in the targets file.")
+
+
+# --- running ------------------------------------------------------------------------------------
+
+OnTenantDone = Callable[[TenantOutcome], None]
+
+
+def run_fleet(tenants: Sequence[Tenant], *, output_dir: str | os.PathLike[str] | None = None,
+              concurrency: int = DEFAULT_CONCURRENCY,
+              expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS, today: date | None = None,
+              html: bool = True, on_done: OnTenantDone | None = None,
+              run: Callable[[Settings], Report] | None = None) -> FleetRun:
+    """Check every tenant, at most ``concurrency`` at once; with ``output_dir``, write each one's reports.
+
+    Reports go to ``output_dir/<tenant slug>/`` under their usual timestamped
+    names, so a scheduled job keeps each tenant's history. ``on_done`` is called
+    (from a worker thread, one call at a time) as each tenant finishes. Never
+    raises for anything a tenant does; an unexpected failure becomes that
+    tenant's error row.
+    """
+    if concurrency < 1:
+        raise SettingsError("--concurrency must be at least 1.")
+    if run is None:
+        from topdesk_preflight.registry import load_catalogue
+        from topdesk_preflight.runner import run_preflight
+
+        load_catalogue()  # import the checks once, before threads race to do it
+    runner: Callable[[Settings], Report] = run if run is not None else run_preflight
+    started = time.monotonic()
+    generated_at = datetime.now(UTC)
+    callback_lock = threading.Lock()
+
+    def check(tenant: Tenant) -> TenantOutcome:
+        outcome = _check_tenant(tenant, runner, output_dir, html)
+        if on_done is not None:
+            with callback_lock:
+                try:
+                    on_done(outcome)
+                except Exception:  # a broken printer must not lose the other tenants
+                    pass
+        return outcome
+
+    workers = max(1, min(concurrency, len(tenants)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preflight-tenant") as pool:
+        outcomes = list(pool.map(check, tenants))
+    return FleetRun(outcomes=outcomes, generated_at=generated_at,
+                    duration_s=round(time.monotonic() - started, 3),
+                    expiry_warning_days=expiry_warning_days, today=today or date.today())
+
+
+def _check_tenant(tenant: Tenant, run: Callable[[Settings], Report],
+                  output_dir: str | os.PathLike[str] | None, html: bool) -> TenantOutcome:
+    if tenant.settings is None:
+        return TenantOutcome(tenant, error=f"not checked: {tenant.problem}")
+    started = time.monotonic()
+    try:
+        report = run(tenant.settings)
+    except SettingsError as exc:
+        return TenantOutcome(tenant, error=f"not checked: {exc}", duration_s=round(time.monotonic() - started, 3))
+    except Exception as exc:  # run_preflight should never raise; if it does, only this tenant suffers
+        return TenantOutcome(tenant, error=f"topdesk-preflight failed on this tenant ({type(exc).__name__}); "
+                                           "run it alone with --debug for details",
+                             duration_s=round(time.monotonic() - started, 3))
+    duration = round(time.monotonic() - started, 3)
+    if output_dir is None:
+        return TenantOutcome(tenant, report=report, duration_s=duration)
+    from topdesk_preflight import reports
+
+    json_path, html_path = reports.default_paths(report, Path(output_dir) / tenant.slug)
+    written_json = reports.write_json(report, json_path)
+    written_html = reports.write_html(report, html_path) if html else None
+    return TenantOutcome(tenant, report=report, json_path=written_json, html_path=written_html,
+                         duration_s=duration)
+
