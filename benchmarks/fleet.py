@@ -12,16 +12,20 @@ of the test suite::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from topdesk_preflight.fleet import load_targets, run_fleet
 from topdesk_preflight.runner import run_preflight
 from topdesk_preflight.sandbox import Sandbox
+from topdesk_preflight.settings import Settings
 
 SCENARIOS = ("healthy", "rooms_untyped", "demo", "app_password_expired", "no_permission_group",
              "rooms_not_reservable", "branch_missing", "three_root_causes")
@@ -39,16 +43,24 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["BENCH_FLEET_PW"] = PASSWORD
 
     started = time.monotonic()
-    sandboxes = [Sandbox(scenario=SCENARIOS[i % len(SCENARIOS)], password=PASSWORD, latency=args.latency).start()
-                 for i in range(args.tenants)]
+    # The sandboxes live in a child process of their own, as the tenants would on their own servers:
+    # the fleet's CPU time is then the tool's alone, not shared with fifty simulated TOPdesks.
+    host = subprocess.Popen([sys.executable, __file__, "--serve", str(args.tenants), "--latency",
+                             str(args.latency)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert host.stdout is not None
+    sandboxes = []
+    for line in iter(host.stdout.readline, ""):
+        if line.startswith("READY"):
+            break
+        sandboxes.append(SimpleNamespace(**json.loads(line)))
     print(f"{args.tenants} sandboxes ({len(SCENARIOS)} scenarios, latency {args.latency:g}s per request) "
-          f"started in {time.monotonic() - started:.1f}s", flush=True)
+          f"started in a separate process in {time.monotonic() - started:.1f}s", flush=True)
     try:
         with tempfile.TemporaryDirectory(prefix="fleet-bench-") as folder:
             targets = Path(folder) / "targets.toml"
             targets.write_text("".join(
                 f'[[tenant]]\nname = "T{i:02d} {sb.scenario}"\nurl = "{sb.url}"\nusername = "{sb.login}"\n'
-                f'branch = "{sb.state.branch}"\nemail = "{sb.state.email}"\nca_bundle = "{sb.ca_file}"\n'
+                f'branch = "{sb.branch}"\nemail = "{sb.email}"\nca_bundle = "{sb.ca_file}"\n'
                 f'password_env = "BENCH_FLEET_PW"\napp_password_expires = 2030-01-01\n'
                 for i, sb in enumerate(sandboxes)), encoding="utf-8")
             tenants = load_targets(targets)
@@ -57,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             for scenario in SCENARIOS:  # each scenario once, on its own: the baseline
                 sb = next(s for s in sandboxes if s.scenario == scenario)
                 t0 = time.monotonic()
-                run_preflight(sb.settings())
+                run_preflight(Settings(url=sb.url, username=sb.login, password=PASSWORD, branch=sb.branch,
+                                       email=sb.email, ca_bundle=sb.ca_file))
                 alone[scenario] = time.monotonic() - t0
             slowest_scenario = max(alone, key=alone.__getitem__)
             print(f"slowest tenant alone: {alone[slowest_scenario]:.2f}s ({slowest_scenario}); "
@@ -77,10 +90,27 @@ def main(argv: list[str] | None = None) -> int:
                 counts = run.readiness_counts
                 assert counts["ready"] + counts["not_ready"] + counts["unknown"] == args.tenants
     finally:
-        for sb in sandboxes:
-            sb.stop()
+        assert host.stdin is not None
+        host.stdin.close()
+        host.wait(timeout=30)
+    return 0
+
+
+def serve(count: int, latency: float) -> int:
+    """Child process: start ``count`` sandboxes, print one JSON line each, serve until stdin closes."""
+    sandboxes = [Sandbox(scenario=SCENARIOS[i % len(SCENARIOS)], password=PASSWORD, latency=latency).start()
+                 for i in range(count)]
+    for sb in sandboxes:
+        print(json.dumps({"scenario": sb.scenario, "url": sb.url, "login": sb.login, "ca_file": sb.ca_file,
+                          "branch": sb.state.branch, "email": sb.state.email}), flush=True)
+    print("READY", flush=True)
+    sys.stdin.read()
+    for sb in sandboxes:
+        sb.stop()
     return 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--serve"]:
+        sys.exit(serve(int(sys.argv[2]), float(sys.argv[4])))
     sys.exit(main())
