@@ -16,6 +16,7 @@ here (text, list, key/value, table) and the template only draws that tree.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import os
@@ -25,8 +26,19 @@ from typing import TYPE_CHECKING, Any
 from attrs import field, frozen
 
 from topdesk_preflight.model import split_actor
-from topdesk_preflight.reports.json_report import iso_utc, json_safe
-from topdesk_preflight.reports.paths import atomic_write_text, host_for_file_name
+from topdesk_preflight.reports.diagnosis import (
+    CHANGE_LABELS,
+    blockers_of_skipped,
+    change_text,
+    network_failed,
+    root_causes,
+    steps_by_actor,
+)
+from topdesk_preflight.reports.json_report import iso_utc, json_safe, json_sha256, render_json
+from topdesk_preflight.reports.paths import atomic_write_text, default_paths, host_for_file_name
+from topdesk_preflight.reports.replay import PASSWORD_VARIABLE, CurlBuilder, accept_is_inferred
+from topdesk_preflight.reports.rooms_table import COLUMNS as ROOM_COLUMNS
+from topdesk_preflight.reports.rooms_table import RoomCell, room_table
 from topdesk_preflight.reports.sanitize import display
 from topdesk_preflight.reports.text_report import (
     STATUS_TAGS,
@@ -50,6 +62,7 @@ NAME_LIMIT = 200  # ids, titles, keys, column names
 MAX_ROWS = 200  # items of one evidence list or table
 MAX_COLUMNS = 12
 MAX_DEPTH = 4  # deeper evidence is shown as compact JSON text
+COMMAND_LIMIT = 8_000  # a curl command is useful only whole; this only stops a pathological one
 
 
 # --- the evidence view tree ------------------------------------------------------------------
@@ -160,6 +173,8 @@ class RequestView:
     duration: str
     bytes: str
     error: str
+    curl: str = ""
+    accept_inferred: bool = False  # the Accept header was inferred from the path (not recorded)
 
 
 @frozen
@@ -189,6 +204,9 @@ class CheckView:
     requests: tuple[RequestView, ...] = field(default=())
     silenced: str | None = None
     blocks: tuple[str, ...] = field(default=())  # the skipped checks this failure holds up
+    blocked_by: tuple[tuple[str, str], ...] = field(default=())  # skipped: (id, anchor) of the failures it waits on
+    change: str | None = None  # with --compare: fixed, newly_broken, still_broken or unchanged
+    change_label: str = ""
 
 
 def _anchor(check_id: str) -> str:
@@ -200,7 +218,8 @@ def _step_view(step: str) -> StepView:
     return StepView(actor, _prose(text))
 
 
-def _check_view(result: "CheckResult", report: "Report") -> CheckView:
+def _check_view(result: "CheckResult", report: "Report", curl: CurlBuilder,
+                blockers: dict[str, list[str]]) -> CheckView:
     status = result.status.value
     evidence = json_safe(result.evidence)
     requests = tuple(
@@ -211,6 +230,8 @@ def _check_view(result: "CheckResult", report: "Report") -> CheckView:
             duration=f"{r.duration_s:.2f}s",
             bytes=str(r.bytes),
             error=display(r.error, VALUE_LIMIT, single_line=True) if r.error else "",
+            curl=display(curl(r), COMMAND_LIMIT, single_line=True),
+            accept_inferred=accept_is_inferred(r),
         )
         for r in result.requests
     )
@@ -231,15 +252,126 @@ def _check_view(result: "CheckResult", report: "Report") -> CheckView:
         silenced=None if result.silenced is None else _prose(result.silenced),
         blocks=tuple(_name(r.id) for r in report.blocked_by(result.id))
         if result.counts_against_readiness else (),
+        blocked_by=tuple((_name(b), _anchor(b)) for b in blockers.get(result.id, ())),
+        change=result.change if result.change in CHANGE_LABELS else None,
+        change_label=CHANGE_LABELS.get(result.change or "", ""),
     )
 
 
-def page_context(report: "Report") -> dict[str, Any]:
+# --- the diagnosis views ------------------------------------------------------------------------
+
+@frozen
+class BlockedView:
+    """A skipped check under the root cause it waits on; ``anchor`` only on its first appearance."""
+
+    id: str
+    title: str
+    anchor: str | None
+    cause: str
+
+
+@frozen
+class RootCauseView:
+    check: CheckView
+    blocked: tuple[BlockedView, ...]
+
+
+@frozen
+class ActorStepView:
+    text: str
+    check_id: str
+    anchor: str
+
+
+@frozen
+class RoomCellView:
+    text: TextView
+    problem: str | None
+    expected: str
+    fix: int | None
+
+
+@frozen
+class RoomTableView:
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[RoomCellView, ...], ...]
+    fixes: tuple[str, ...]
+    complete: bool
+    more: int = 0  # rows beyond what the page shows
+
+
+def _room_cell(cell: RoomCell) -> RoomCellView:
+    return RoomCellView(text=_scalar(cell.value), problem=cell.problem,
+                        expected=_name(cell.expected) if cell.expected else "", fix=cell.fix)
+
+
+def room_table_view(report: "Report") -> RoomTableView | None:
+    """The branch's locations, expected versus actual, ready to draw (None when no rooms were read)."""
+    table = room_table(report)
+    if table is None:
+        return None
+    rows = tuple(tuple(_room_cell(cell) for cell in row.cells) for row in table.rows[:MAX_ROWS])
+    return RoomTableView(caption=_prose(table.caption), columns=ROOM_COLUMNS, rows=rows,
+                         fixes=tuple(_prose(fix) for fix in table.fixes), complete=table.complete,
+                         more=max(len(table.rows) - MAX_ROWS, 0))
+
+
+def _actor_groups(report: "Report") -> list[tuple[str, list[ActorStepView]]]:
+    return [(actor, [ActorStepView(_prose(step.text), _name(step.check_id), _anchor(step.check_id))
+                     for step in steps])
+            for actor, steps in steps_by_actor(report)]
+
+
+def _vantage_view(report: "Report") -> dict[str, Any] | None:
+    vantage = json_safe(report.vantage)
+    if not vantage:
+        return None
+    addresses = [(_name(a.get("address", "?")), "private" if a.get("private") else "public",
+                  bool(a.get("loopback")))
+                 for a in vantage.get("resolved_addresses") or [] if isinstance(a, dict)]
+    return {
+        "machine": _name(vantage.get("machine") or "unknown"),
+        "target_host": _name(vantage.get("target_host") or "unknown"),
+        "addresses": addresses,
+        "proxy": _name(vantage["proxy"]) if vantage.get("proxy") else None,
+        "statement": _prose(vantage.get("statement") or ""),
+        "network_failed": network_failed(report),
+    }
+
+
+def _attachment(report: "Report", json_text: str, json_name: str | None) -> dict[str, Any]:
+    """The JSON report inside the page, as a download link: one file to attach carries both."""
+    data = json_text.encode("utf-8")
+    return {
+        "name": _name(json_name or default_paths(report)[0].name),
+        "href": "data:application/json;base64," + base64.b64encode(data).decode("ascii"),
+        "sha256": json_sha256(json_text),
+        "size": f"{len(data) / 1024:.1f} KB" if len(data) >= 1024 else f"{len(data)} bytes",
+    }
+
+
+def page_context(report: "Report", *, json_text: str | None = None,
+                 json_name: str | None = None) -> dict[str, Any]:
     """Everything the template draws, already cleaned and clipped."""
     target = report.target
-    checks = [_check_view(r, report) for r in report.sorted_results()]
+    curl, blockers = CurlBuilder.from_report(report), blockers_of_skipped(report)
+    checks = [_check_view(r, report, curl, blockers) for r in report.sorted_results()]
+    by_id = {c.id: c for c in checks}
     live = [c for c in checks if c.silenced is None]
     counts = report.counts
+    causes: list[RootCauseView] = []
+    placed: set[str] = set()
+    for cause in root_causes(report):
+        blocked = []
+        for result in cause.blocked:
+            blocked.append(BlockedView(_name(result.id), _name(result.title or result.id),
+                                       None if result.id in placed else _anchor(result.id), _name(cause.result.id)))
+            placed.add(result.id)
+        causes.append(RootCauseView(by_id[_name(cause.result.id)], tuple(blocked)))
+    cause_ids = {c.check.id for c in causes}
+    json_text = render_json(report) if json_text is None else json_text
+    attachment = _attachment(report, json_text, json_name)
 
     def unknown(value: Any) -> str:
         return _name(value) if value else "unknown"
@@ -265,10 +397,22 @@ def page_context(report: "Report") -> dict[str, Any]:
         "host": host_for_file_name(target.url),
         "warnings": [_prose(w) for w in report.warnings],
         "facts": facts,
-        "ticket_text": ticket_text(report),
+        "ticket_text": ticket_text(report, files=[(attachment["name"], attachment["sha256"])]),
         "readiness_note": readiness_note(report),
-        "blocking": [c for c in live if c.status in ("fail", "error")],
-        "advisory": [c for c in live if c.status in ("warn", "skipped")],
+        "readiness": report.readiness,
+        "silenced_count": counts.get("silenced", 0),
+        "root_causes": causes,
+        "actor_groups": _actor_groups(report),
+        "rooms": room_table_view(report),
+        "vantage": _vantage_view(report),
+        "network_failed": network_failed(report),
+        "attachment": attachment,
+        "password_variable": PASSWORD_VARIABLE,
+        "change_text": _prose(change_text(report)) if report.compared_with is not None else None,
+        "compared_path": _name((report.compared_with or {}).get("path") or ""),
+        "blocking": [c for c in live if c.status in ("fail", "error") and c.id not in cause_ids],
+        "advisory": [c for c in live if c.status == "warn"],
+        "unassessed": [c for c in live if c.status == "skipped" and c.id not in placed],
         "silenced": [c for c in checks if c.silenced is not None],
         "passed": [c for c in live if c.status == "pass"],
         "settings": evidence_view(settings) if settings else None,
@@ -295,12 +439,19 @@ def _template() -> "jinja2.Template":
     return environment.from_string(source)
 
 
-def render_html(report: "Report") -> str:
-    """The HTML report as one self-contained UTF-8 page."""
-    return _template().render(**page_context(report))
+def render_html(report: "Report", *, json_text: str | None = None, json_name: str | None = None) -> str:
+    """The HTML report as one self-contained UTF-8 page.
+
+    The page carries the JSON report as a download link and shows its SHA-256.
+    Pass the exact ``json_text`` written to the .json file (``render_json``'s
+    output, the default) and its file name (default: the name ``default_paths``
+    gives), so the digest on the page is the digest of the attached file.
+    """
+    return _template().render(**page_context(report, json_text=json_text, json_name=json_name))
 
 
-def write_html(report: "Report", path: str | os.PathLike[str]) -> Path:
-    """Write the HTML report atomically to ``path`` and return it."""
-    return atomic_write_text(path, render_html(report))
+def write_html(report: "Report", path: str | os.PathLike[str], *, json_text: str | None = None,
+               json_name: str | None = None) -> Path:
+    """Write the HTML report atomically to ``path`` and return it (``json_text``/``json_name``: see render_html)."""
+    return atomic_write_text(path, render_html(report, json_text=json_text, json_name=json_name))
 

@@ -10,6 +10,7 @@ terminal shorten them.
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 import math
 import os
@@ -18,7 +19,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from topdesk_preflight.model import split_actor
+from topdesk_preflight.reports.diagnosis import blockers_of_skipped, root_causes
 from topdesk_preflight.reports.paths import atomic_write_text, utc
+from topdesk_preflight.reports.replay import CurlBuilder
 from topdesk_preflight.reports.sanitize import encodable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,7 +71,7 @@ def json_safe(value: Any) -> Any:
     return encodable(str(value))
 
 
-def _request_dict(record: "RequestRecord") -> dict[str, Any]:
+def _request_dict(record: "RequestRecord", curl: CurlBuilder) -> dict[str, Any]:
     return {
         "method": record.method,
         "path": encodable(record.path),
@@ -75,10 +79,16 @@ def _request_dict(record: "RequestRecord") -> dict[str, Any]:
         "duration_s": json_safe(float(record.duration_s)),
         "bytes": int(record.bytes),
         "error": None if record.error is None else encodable(record.error),
+        "curl": encodable(curl(record)),
     }
 
 
-def _check_dict(result: "CheckResult") -> dict[str, Any]:
+def _step_dict(step: str) -> dict[str, Any]:
+    actor, text = split_actor(step)
+    return {"actor": actor, "text": encodable(text)}
+
+
+def _check_dict(result: "CheckResult", curl: CurlBuilder, blocked_by: list[str]) -> dict[str, Any]:
     return {
         "id": result.id,
         "title": encodable(result.title),
@@ -88,22 +98,39 @@ def _check_dict(result: "CheckResult") -> dict[str, Any]:
         "details": [encodable(d) for d in result.details],
         "evidence": json_safe(result.evidence),
         "remediation": [encodable(step) for step in result.remediation],
+        "remediation_steps": [_step_dict(step) for step in result.remediation],
         "depends_on": list(result.depends_on),
+        "blocked_by": blocked_by,
         "duration_s": json_safe(float(result.duration_s)),
-        "requests": [_request_dict(r) for r in result.requests],
+        "requests": [_request_dict(r, curl) for r in result.requests],
         "silenced": None if result.silenced is None else encodable(result.silenced),
+        "change": result.change,
     }
 
 
-def to_json_dict(report: "Report") -> dict[str, Any]:
-    """The report as the dict of design.md §6, and a few additions the schema marks optional.
+def _root_causes(report: "Report") -> list[dict[str, Any]]:
+    return [{"id": cause.result.id, "title": encodable(cause.result.title),
+             "status": cause.result.status.value, "summary": encodable(cause.result.summary),
+             "blocked": [blocked.id for blocked in cause.blocked]}
+            for cause in root_causes(report)]
 
-    Additions: top-level ``settings`` and ``warnings``; ``summary.readiness``
-    (ready / not_ready / unknown) and ``counts.silenced``; per check ``requests``
-    (the read-only calls it based its verdict on) and ``silenced`` (the reason a
-    config-file silence gave, or null).
+
+def to_json_dict(report: "Report") -> dict[str, Any]:
+    """The report as the dict of design.md §6, and additions the schema marks optional.
+
+    Additions: top-level ``settings``, ``warnings``, ``vantage`` (where the run
+    looked from) and ``compared_with`` (the earlier report, or null);
+    ``summary.readiness`` (ready / not_ready / unknown), ``summary.root_causes``
+    (what to fix first, each with the checks it blocks) and ``counts.silenced``;
+    per check ``remediation_steps`` (each step with who acts), ``blocked_by``
+    (for a skipped check, the failures it waits on), ``requests`` (the read-only
+    calls it based its verdict on, each with a replayable ``curl`` command),
+    ``silenced`` (the reason a config-file silence gave, or null) and ``change``
+    (with ``--compare``, else null).
     """
     target, ticket = report.target, report.ticket
+    curl = CurlBuilder.from_report(report)
+    blockers = blockers_of_skipped(report)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": report.tool_name, "version": report.tool_version},
@@ -119,6 +146,7 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
         "summary": {
             "ready": report.ready,
             "readiness": report.readiness,
+            "root_causes": _root_causes(report),
             "counts": report.counts,
             "duration_s": json_safe(float(report.duration_s)),
         },
@@ -129,9 +157,11 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
             "operator_email": ticket.operator_email,
             "permission_groups": list(ticket.permission_groups),
         }),
-        "checks": [_check_dict(result) for result in report.results],
+        "checks": [_check_dict(result, curl, blockers.get(result.id, [])) for result in report.results],
         "warnings": [encodable(w) for w in report.warnings],
         "settings": json_safe(report.settings),
+        "vantage": json_safe(report.vantage),
+        "compared_with": None if report.compared_with is None else json_safe(report.compared_with),
     }
 
 
@@ -140,9 +170,18 @@ def render_json(report: "Report") -> str:
     return json.dumps(to_json_dict(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_json(report: "Report", path: str | os.PathLike[str]) -> Path:
-    """Write the JSON report atomically to ``path`` and return it."""
-    return atomic_write_text(path, render_json(report))
+def write_json(report: "Report", path: str | os.PathLike[str], *, json_text: str | None = None) -> Path:
+    """Write the JSON report atomically to ``path`` and return it.
+
+    ``json_text`` (from :func:`render_json`) lets a caller write exactly the text
+    whose digest the HTML report shows.
+    """
+    return atomic_write_text(path, render_json(report) if json_text is None else json_text)
+
+
+def json_sha256(json_text: str) -> str:
+    """The SHA-256 of the bytes ``write_json`` writes for ``json_text`` (UTF-8, newlines as they are)."""
+    return hashlib.sha256(json_text.encode("utf-8")).hexdigest()
 
 
 def load_schema() -> dict[str, Any]:

@@ -8,10 +8,14 @@ rewrite the operator's terminal. Colour is added only when ``color=True``
 
 from __future__ import annotations
 
+import hashlib
 import os
-from typing import TYPE_CHECKING, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from topdesk_preflight.reports.diagnosis import change_text, network_failed, root_causes
 from topdesk_preflight.reports.sanitize import display
+from topdesk_preflight.vantage import STATEMENT
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.model import CheckResult, Report
@@ -22,6 +26,9 @@ READY_TEXT = "Ready for Humly Control Panel"
 STATUS_TAGS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 
 _ANSI = {"pass": "32", "warn": "33", "fail": "31;1", "error": "35;1", "skipped": "2"}
+_VERDICT_ANSI = {"ready": "32;1", "not_ready": "31;1", "unknown": "35;1"}
+#: Shown after a result line when --compare found a change worth a look.
+CHANGE_TAGS = {"fixed": "[fixed]", "newly_broken": "[newly broken]", "still_broken": "[still broken]"}
 _RESET = "\x1b[0m"
 _LINE_LIMIT = 400  # a summary longer than this is noise in a terminal; the reports hold it in full
 _ID_WIDTH = 30
@@ -42,17 +49,28 @@ def status_tag(status: str, *, color: bool) -> str:
 
 
 def steps_to_fix(report: "Report") -> list["CheckResult"]:
-    """The failed and errored checks no config-file silence covers, failures first."""
-    return [r for r in report.sorted_results() if r.counts_against_readiness]
+    """The root causes: failed and errored checks no silence covers and whose prerequisites passed."""
+    return [cause.result for cause in root_causes(report)]
+
+
+def unassessed(report: "Report") -> list["CheckResult"]:
+    """The errored checks no silence covers: the ones that could not be assessed."""
+    return [r for r in report.results if r.status.value == "error" and r.silenced is None]
 
 
 def verdict_text(report: "Report") -> str:
-    """``Ready for Humly Control Panel`` or ``Not ready: N steps to fix`` (N = failed + errored checks).
+    """One line: ready, not ready with how many root causes to fix, or readiness unknown.
 
-    Silenced results do not count, exactly as they do not count for ``report.ready``.
+    ``Ready for Humly Control Panel``; ``Not ready: N steps to fix`` (N root
+    causes: skipped dependants are not counted, they follow from a cause);
+    ``Readiness unknown: N checks could not be assessed`` when nothing failed
+    but something errored (exit code 4). Silenced results never count.
     """
-    if report.ready:
+    if report.readiness == "ready":
         return READY_TEXT
+    if report.readiness == "unknown":
+        errors = len(unassessed(report))
+        return f"Readiness unknown: {errors} check{'' if errors == 1 else 's'} could not be assessed"
     steps = len(steps_to_fix(report))
     return f"Not ready: {steps} step{'' if steps == 1 else 's'} to fix"
 
@@ -81,64 +99,127 @@ def result_line(result: "CheckResult", *, color: bool) -> str:
     status = result.status.value
     check_id = _one_line(result.id, 80).ljust(_ID_WIDTH)
     title = _one_line(result.title or result.summary, 120)
-    return f"{status_tag(status, color=color)} {check_id} {title}  {result.duration_s:.2f}s"
+    line = f"{status_tag(status, color=color)} {check_id} {title}  {result.duration_s:.2f}s"
+    if result.silenced is not None:
+        line += "  (silenced)"
+    if result.change in CHANGE_TAGS:
+        line += "  " + CHANGE_TAGS[result.change]
+    return line
 
 
-def ticket_text(report: "Report") -> str:
-    """The "Still need help?" facts as plain text to paste into a support ticket.
+def _file_facts(files: Iterable[Any]) -> list[tuple[str, str | None]]:
+    """``(name, sha256 or None)`` for each path (hashed when it exists) or ``(name, sha256)`` pair."""
+    facts: list[tuple[str, str | None]] = []
+    for item in files:
+        if isinstance(item, tuple):
+            facts.append((str(item[0]), item[1]))
+            continue
+        path = Path(item)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        facts.append((path.name, digest))
+    return facts
 
-    The vendor guide asks for: the TOPdesk version, the guide step where the
-    issue occurred, error messages, and the operator email and permission group
-    name used for the integration.
+
+def ticket_text(report: "Report", *, files: Iterable[Any] = ()) -> str:
+    """A short plain-text summary to paste into a support ticket (``--ticket-text``).
+
+    The verdict and each root cause with its first step lead; then what the
+    vendor guide's "Still need help?" asks for: the TOPdesk version, the guide
+    steps where the issue occurred, the operator email and the permission
+    groups. ``files`` are the report files to attach, as paths (hashed when they
+    exist) or ``(name, sha256)`` pairs, so support can tell the attachment is
+    the report the text describes.
     """
     ticket = report.ticket
     unknown = "(unknown)"
-
-    def bullets(values: Sequence[str], empty: str) -> list[str]:
-        return [f"  - {_one_line(v, 1000)}" for v in values] or [f"  {empty}"]
-
-    lines = [f"TOPdesk version: {_one_line(ticket.topdesk_version or unknown)}"]
+    lines = [f"topdesk-preflight verdict: {verdict_text(report)}",
+             f"TOPdesk: {_one_line(report.target.url)} (operator login {_one_line(report.target.username)}),"
+             f" checked {_when(report)} with {_one_line(report.tool_name)} {_one_line(report.tool_version)}"]
+    changes = change_text(report)
+    if changes:
+        lines.append(f"Compared with the earlier report: {_one_line(changes)}")
+    causes = root_causes(report)
+    if causes:
+        lines.append("Root causes (fix these first):")
+    for number, cause in enumerate(causes, start=1):
+        result = cause.result
+        lines.append(f"  {number}. {_one_line(result.id, 80)} ({result.status.value}): "
+                     f"{_one_line(result.summary, 300)}")
+        if result.remediation:
+            lines.append(f"     First step: {_one_line(result.remediation[0], 300)}")
+        if cause.blocked:
+            lines.append(f"     Blocks: {', '.join(_one_line(b.id, 80) for b in cause.blocked)}")
+    version = _one_line(ticket.topdesk_version or unknown)
     if report.target.product_version:
-        lines.append(f"TOPdesk product version: {_one_line(report.target.product_version)}")
-    lines.append("Guide steps where the issue occurred:")
-    lines += bullets(ticket.failed_steps, "(none: every check passed or only warned)")
-    lines.append("Error messages:")
-    lines += bullets(ticket.errors, "(none)")
+        version += f" (product version {_one_line(report.target.product_version)})"
+    lines.append(f"TOPdesk version: {version}")
+    lines.append("Guide steps where the issue occurred: "
+                 + ("; ".join(_one_line(s, 200) for s in ticket.failed_steps)
+                    or "(none: every check passed or only warned)"))
     lines.append(f"Operator email: {_one_line(ticket.operator_email or unknown)}")
     lines.append("Permission groups: "
                  + (", ".join(_one_line(g, 200) for g in ticket.permission_groups) or unknown))
-    lines.append(f"TOPdesk URL: {_one_line(report.target.url)}")
-    lines.append(f"Operator login: {_one_line(report.target.username)}")
-    lines.append(f"Checked with: {_one_line(report.tool_name)} {_one_line(report.tool_version)}")
-    return "\n".join(lines)
+    facts = _file_facts(files)
+    if facts:
+        lines.append("Report files:")
+        lines += [f"  {_one_line(name, 300)}" + (f"  SHA-256 {digest}" if digest else "") for name, digest in facts]
+    return "\n".join(lines) + "\n"
+
+
+def _when(report: "Report") -> str:
+    return report.generated_at.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if report.generated_at.tzinfo else "")
+
+
+def vantage_line(report: "Report") -> str | None:
+    """Where the run looked from, for the terminal when a network check failed (else None)."""
+    if not network_failed(report):
+        return None
+    vantage = report.vantage or {}
+    addresses = ", ".join(
+        f"{_one_line(a.get('address', '?'), 60)} ({'private' if a.get('private') else 'public'})"
+        for a in vantage.get("resolved_addresses") or [] if isinstance(a, dict))
+    where = f"Checked from {_one_line(vantage.get('machine') or 'this machine', 100)}"
+    if addresses:
+        where += f", which resolved {_one_line(vantage.get('target_host') or 'TOPdesk', 200)} to {addresses}"
+    if vantage.get("proxy"):
+        where += f", through the proxy {_one_line(vantage['proxy'], 200)}"
+    statement = vantage.get("statement") or STATEMENT
+    return f"{where}. {_one_line(statement, 400)}"
 
 
 def summary_lines(report: "Report", *, color: bool,
                   paths: Sequence[str | os.PathLike[str]] = ()) -> list[str]:
-    """The closing block: verdict, counts, run warnings, each fail/error with its numbered steps, paths.
+    """The closing block: verdict, counts, changes, run warnings, the root causes with their steps, paths.
 
-    A failure that others depend on lists the checks it blocked, so the reader
-    fixes the cause and not the dozen skipped symptoms.
+    Each root cause lists, right under its steps, the checks it blocked ("SKIP
+    x  blocked by y"), so the reader fixes the cause and not the skipped symptoms.
     """
-    lines = ["", _paint(verdict_text(report), "32;1" if report.ready else "31;1", color), counts_text(report)]
+    lines = ["", _paint(verdict_text(report), _VERDICT_ANSI[report.readiness], color), counts_text(report)]
+    changes = change_text(report)
+    if changes:
+        lines.append(f"Compared with the earlier report: {_one_line(changes)}")
     note = readiness_note(report)
     if note:
         lines.append(note)
     for warning in report.warnings:
         lines.append(_paint(f"WARNING: {_one_line(warning)}", "33;1", color))
-    to_fix = steps_to_fix(report)
-    if to_fix:
-        lines += ["", "What to fix:"]
-    for result in to_fix:
+    where = vantage_line(report)
+    if where:
+        lines.append(_paint(f"NOTE: {where}", "33;1", color))
+    causes = root_causes(report)
+    if causes:
+        lines += ["", "What to fix first (root causes):"]
+    for cause in causes:
+        result = cause.result
         lines.append(f"{status_tag(result.status.value, color=color)} {_one_line(result.id, 80)}: "
-                     f"{_one_line(result.summary)}")
+                     f"{_one_line(result.summary)}{_change_suffix(result)}")
         if result.guide_section:
             lines.append(f"      Guide: {_one_line(result.guide_section, 200)}")
         for number, step in enumerate(result.remediation, start=1):
             lines.append(f"      {number}. {_one_line(step)}")
-        blocked = report.blocked_by(result.id)
-        if blocked:
-            lines.append("      Fixing this also unblocks: " + ", ".join(_one_line(r.id, 80) for r in blocked))
+        for blocked in cause.blocked:
+            lines.append(f"      {status_tag('skipped', color=color)} {_one_line(blocked.id, 80)}  "
+                         f"blocked by {_one_line(result.id, 80)}")
     warned = [r for r in report.sorted_results() if r.status.value == "warn" and r.silenced is None]
     if warned:
         lines += ["", "Worth a look (does not block HCP):"]
@@ -146,10 +227,14 @@ def summary_lines(report: "Report", *, color: bool,
                   for r in warned]
     silenced = [r for r in report.sorted_results() if r.silenced is not None]
     if silenced:
-        lines += ["", "Silenced by the config file (not counted):"]
+        lines += ["", f"Silenced by the config file ({len(silenced)} silenced, not counted):"]
         lines += [f"{status_tag(r.status.value, color=color)} {_one_line(r.id, 80)}: "
                   f"{_one_line(r.silenced, 200)}" for r in silenced]
     if paths:
         lines += ["", "Reports:"]
         lines += [f"  {os.fspath(p)}" for p in paths]
     return lines
+
+
+def _change_suffix(result: "CheckResult") -> str:
+    return f"  {CHANGE_TAGS[result.change]}" if result.change in CHANGE_TAGS else ""

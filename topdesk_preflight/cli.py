@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 # Exit codes: a public contract, documented in the README and in --help.
@@ -243,14 +244,17 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
 
         report = compare(report, extras["previous"], previous_path=extras["previous_path"])
     json_default, html_default = reports.default_paths(report, settings.output_dir)
+    json_path = Path(settings.json_path) if settings.json_path and not json_to_stdout else json_default
+    json_text = reports.render_json(report)  # once, so the HTML's embedded copy and SHA-256 match the file
     written = []
     if json_to_stdout:
-        sys.stdout.write(reports.render_json(report))
+        sys.stdout.write(json_text)
         sys.stdout.flush()
     else:
-        written.append(reports.write_json(report, settings.json_path or json_default))
+        written.append(reports.write_json(report, json_path, json_text=json_text))
     if not settings.no_html:
-        written.append(reports.write_html(report, settings.html_path or html_default))
+        written.append(reports.write_html(report, settings.html_path or html_default, json_text=json_text,
+                                          json_name=json_path.name))
     if extras.get("junit_path"):
         from topdesk_preflight.reports.junit import write_junit
 
@@ -258,12 +262,10 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
     for line in reports.summary_lines(report, color=color, paths=written):
         out.write(line + "\n")
     if extras.get("previous") is not None:
-        for line in change_lines(report):
+        for line in change_lines(report)[2:]:  # the counts are in the summary already; add the lists
             out.write(line + "\n")
     if extras.get("ticket_text"):
-        from topdesk_preflight.reports.text_report import ticket_text
-
-        out.write("\n" + ticket_text(report).rstrip("\n") + "\n")
+        out.write("\n" + reports.ticket_text(report, files=written).rstrip("\n") + "\n")
     out.flush()
     return exit_code(report, fail_on=settings.fail_on)
 

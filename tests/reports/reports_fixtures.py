@@ -166,3 +166,115 @@ def all_reports() -> dict[str, Report]:
 
 
 STATUSES = tuple(status.value for status in Status)
+
+
+# --- issue 11: rooms per row, readiness unknown, --compare, vantage -------------------------------
+
+def room(name: str, number: str, *, type_: str | None = "Room", reservable: bool = True,
+         branch: str | None = "HQ Stockholm", problem: str | None = None) -> dict[str, Any]:
+    """A row as checks/_property_facts.room_row records it."""
+    return {"name": name, "roomNumber": number, "branch": branch, "type": type_, "reservable": reservable,
+            "hcp_imports": type_ in ("Room", "Desk"), "problem": problem}
+
+
+def rooms_report() -> Report:
+    """The rooms checks as a real run records them: typed rooms in rooms.present, the rest in rooms.typed."""
+    typed = [room("Borealis 2.10", "2.10", reservable=False), room("Cirrus 4.02", "4.02"),
+             room("Hot desk 3.01", "3.01", type_="Desk")]
+    offenders = [room("Aurora 2.08", "2.08", type_=None, problem="no type"),
+                 room("Storage 0.01", "0.01", type_="Storage", reservable=False,
+                      problem="type Storage is not imported by HCP")]
+    elsewhere = {**room("Nebula 5.01", "5.01", branch="HQ Göteborg", problem="in branch HQ Göteborg, not HQ Stockholm"),
+                 "expected": "Nebula 5.01"}
+    missing = {"expected": "Zenith 9.99", "name": "Zenith 9.99", "roomNumber": None, "branch": None, "type": None,
+               "reservable": None, "hcp_imports": False, "problem": "not found"}
+    results = _passes() + [
+        identify(CheckResult.passed("3 rooms of type Room or Desk in branch 'HQ Stockholm'",
+                                    evidence={"rooms": typed, "total": 3, "branch": "HQ Stockholm",
+                                              "locations_in_branch": "5"}),
+                 "rooms.present", "The branch has rooms of type Room or Desk", "Adding Rooms to the Branch",
+                 depends_on=("auth.credentials",)),
+        identify(CheckResult.failed("1 room in branch 'HQ Stockholm' has no type: Aurora 2.08",
+                                    remediation=["TOPdesk administrator: Open the room Aurora 2.08 in branch "
+                                                 "HQ Stockholm, set Type to Room or Desk, save."],
+                                    evidence={"rooms": offenders, "total": 2, "branch": "HQ Stockholm",
+                                              "locations_in_branch": "5"}),
+                 "rooms.typed", "Every room in the branch has type Room or Desk",
+                 "Rooms do not appear in HCP import", depends_on=("auth.credentials",)),
+        identify(CheckResult.warned("1 of 3 rooms is not reservable: Borealis 2.10",
+                                    remediation=["TOPdesk administrator: Open the room card Borealis 2.10, expand "
+                                                 "Reservation management, check Reservable, save."],
+                                    evidence={"rooms": [{**typed[0], "problem": "not reservable"}], "total": 1,
+                                              "branch": "HQ Stockholm", "typed_total": 3}),
+                 "rooms.reservable", "The typed rooms are reservable", "Rooms do not appear in HCP import",
+                 depends_on=("rooms.present",)),
+        identify(CheckResult.failed("2 of 3 expected rooms are not in branch 'HQ Stockholm'",
+                                    remediation=["TOPdesk administrator: Open the room Nebula 5.01 (now in branch "
+                                                 "HQ Göteborg) and set its branch to HQ Stockholm, save.",
+                                                 "HCP administrator: Or check the spelling of the room names."],
+                                    evidence={"rooms": [{**typed[1], "expected": "Cirrus 4.02"}, elsewhere, missing],
+                                              "total": 3, "branch": "HQ Stockholm"}),
+                 "rooms.branch_mismatch", "The expected rooms are in the configured branch",
+                 "Rooms do not appear in HCP import", depends_on=("auth.credentials",)),
+    ]
+    return Report("topdesk-preflight", "1.0.0", GENERATED_AT, _target(), results, duration_s=0.8,
+                  settings=public_settings())
+
+
+def unknown_report() -> Report:
+    """Nothing failed, one check could not be assessed, and one skipped behind it: readiness unknown."""
+    results = _passes() + [
+        identify(CheckResult.errored("TOPdesk answered 503 Service Unavailable three times.",
+                                     remediation=["Run the preflight again in a few minutes."]),
+                 "permissions.reservations", "Reservations are readable", "Registering a permission group",
+                 depends_on=("auth.credentials",), requests=(get("/tas/api/reservations", 503),)),
+        identify(CheckResult.skipped("skipped: permissions.reservations error",
+                                     evidence={"blocked_by": ["permissions.reservations"]}),
+                 "rooms.reservable", "Typed rooms are reservable", "Rooms do not appear in HCP import",
+                 depends_on=("permissions.reservations",)),
+    ]
+    return Report("topdesk-preflight", "1.0.0", GENERATED_AT, _target(), results, duration_s=0.4,
+                  settings=public_settings())
+
+
+PREVIOUS_GENERATED_AT = "2025-03-01T08:00:00Z"
+
+
+def compared_report() -> Report:
+    """``mixed_report`` after ``--compare``: two checks fixed since, one newly broken, one still broken."""
+    changes = {"network.dns": "unchanged", "api.reachable": "unchanged", "auth.credentials": "fixed",
+               "auth.app_password_expiry": "unchanged", "rooms.typed": "still_broken",
+               "permissions.reservations": "newly_broken", "rooms.reservable": "unchanged",
+               "operator.email_unique": "still_broken", "permissions.group": "fixed"}
+    report = mixed_report()
+    results = [evolve(r, change=changes[r.id]) for r in report.results]
+    return evolve(report, results=results, compared_with={
+        "path": "old/topdesk-preflight-acme.json", "generated_at": PREVIOUS_GENERATED_AT,
+        "counts": {"pass": 2, "warn": 1, "fail": 4, "error": 0, "skipped": 1},
+        "statuses": {"auth.credentials": "fail"}, "not_run_now": []})
+
+
+def network_fail_report() -> Report:
+    """TCP to TOPdesk failed from a laptop on a private network behind a proxy."""
+    results = [
+        _passes()[0],
+        identify(CheckResult.failed("No TCP connection to acme.topdesk.net:443 within 5 s.",
+                                    remediation=["Network administrator: Allow outbound TCP 443 from this machine "
+                                                 "to acme.topdesk.net."]),
+                 "network.tcp", "A TCP connection to TOPdesk opens", "HCP cannot connect",
+                 depends_on=("network.dns",)),
+    ]
+    vantage = {"machine": "support-laptop-7", "target_host": "acme.topdesk.net",
+               "resolved_addresses": [{"address": "10.20.30.40", "private": True, "loopback": False},
+                                      {"address": "192.0.2.10", "private": False, "loopback": False}],
+               "private_network": False, "proxy": "http://proxy.corp.example:3128",
+               "statement": "The network checks describe the path from this machine to TOPdesk, not the HCP "
+                            "server's. When they fail, or HCP still cannot connect, run topdesk-preflight on "
+                            "the HCP server itself."}
+    return Report("topdesk-preflight", "1.0.0", GENERATED_AT, _target(), results, duration_s=5.1,
+                  settings=public_settings(), vantage=vantage)
+
+
+def issue_11_reports() -> dict[str, Report]:
+    return {"rooms": rooms_report(), "unknown": unknown_report(), "compared": compared_report(),
+            "network_fail": network_fail_report()}

@@ -64,16 +64,15 @@ def test_run_warnings_are_loud(pages):
 def test_the_ticket_block_holds_what_the_guide_asks_for_in_one_copyable_block(pages):
     ticket = parse(pages["mixed"]).find("pre", id="ticket-text").text()
     assert "TOPdesk version: 3.7.2" in ticket
-    assert "  - Rooms do not appear in HCP import\n  - Registering a permission group" in ticket
-    assert "rooms.typed: 2 of 5 rooms in HQ Stockholm have no Room or Desk type." in ticket
+    assert "Guide steps where the issue occurred: Rooms do not appear in HCP import; Registering a permission group" in ticket
+    assert "rooms.typed (fail): 2 of 5 rooms in HQ Stockholm have no Room or Desk type." in ticket
     assert "Operator email: hcp@acme.com" in ticket
     assert "Permission groups: HCP integration, Reservations" in ticket
 
 
-def test_failures_come_first_then_errors_warnings_skipped_and_silenced(pages):
+def test_root_causes_come_first_then_warnings_and_silenced(pages):
     assert article_ids(pages["mixed"]) == ["check-rooms-typed", "check-permissions-reservations",
-                                           "check-auth-app_password_expiry", "check-rooms-reservable",
-                                           "check-operator-email_unique"]
+                                           "check-auth-app_password_expiry", "check-operator-email_unique"]
     page = pages["mixed"]
     assert page.index('id="check-rooms-typed"') < page.index('id="passed"') < page.index("check-network-dns")
 
@@ -134,7 +133,7 @@ def test_a_huge_evidence_list_is_cut_with_a_pointer_to_the_json():
     report = evolve(all_pass_report(), results=[identify(
         CheckResult.failed("500 rooms untyped.", remediation=["Type them."], evidence={"rooms": many}),
         "rooms.typed", "Every room is typed", "Rooms do not appear in HCP import")])
-    table = parse(render_html(report)).find("table", class_="records")
+    table = parse(render_html(report)).find("article", id="check-rooms-typed").find("table", class_="records")
     rows = table.find("tbody").find_all("tr")
     assert len(rows) == 201
     assert "… and 300 more rows (the JSON report lists all)" in rows[-1].text()
@@ -199,7 +198,8 @@ def test_very_long_values_are_cut_with_an_ellipsis(pages):
     assert LONG_NAME not in page
     assert LONG_NAME[:150] + "" in page
     assert re.search("Aurora x{100,}\u2026", page)
-    assert len(page) < len(LONG_NAME) * 3  # the name appears several times but never in full
+    shown = re.sub(r'href="data:[^"]*"', "", page)  # the attached JSON keeps every value whole, by design
+    assert len(shown) < len(LONG_NAME) * 3  # the name appears several times but never in full
 
 
 def test_the_password_is_never_in_the_page_and_settings_say_only_that_one_was_given():
@@ -238,3 +238,113 @@ def test_importing_the_package_does_not_import_jinja2_or_jsonschema():
             "print('jinja2' in sys.modules, 'jsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "False False"
+
+
+# --- readiness unknown, silenced, vantage, the attached JSON, --compare ---------------------------
+
+def test_readiness_unknown_has_its_own_words_and_colour():
+    from reports_fixtures import unknown_report
+
+    tree = parse(render_html(unknown_report()))
+    verdict = tree.find("h1", id="verdict")
+    assert "Readiness unknown: 1 check could not be assessed" in verdict.text()
+    assert "banner-unknown" in verdict.parent.classes() and "banner-not-ready" not in verdict.parent.classes()
+    style = tree.find("style").text()
+    assert ".banner-unknown { background: var(--error); }" in style and ".banner-not-ready { background: var(--fail); }" in style
+
+
+def test_silenced_results_are_shown_marked_and_counted(pages):
+    tree = parse(pages["mixed"])
+    chips = [li.text() for li in tree.find("ul", class_="chips").find_all("li")]
+    assert "SILENCED: 1" in chips
+    titles = [h.text() for h in tree.find("section", id="findings").find_all("h3", class_="group-title")]
+    assert "Silenced by the config file (1 silenced, not counted)" in titles
+    assert "SILENCED" not in "".join(li.text() for li in parse(pages["all_pass"]).find("ul", class_="chips").find_all("li"))
+
+
+def test_where_it_ran_from_is_shown_and_loud_when_a_network_check_failed():
+    from reports_fixtures import network_fail_report
+
+    tree = parse(render_html(network_fail_report()))
+    section = tree.find("section", id="vantage")
+    assert "vantage-failed" in section.classes()
+    text = section.text()
+    for fact in ("support-laptop-7", "acme.topdesk.net", "10.20.30.40 (private)", "192.0.2.10 (public)",
+                 "http://proxy.corp.example:3128", "run topdesk-preflight on the HCP server itself"):
+        assert fact in text
+    assert "A network check failed from support-laptop-7" in tree.find("header", class_="banner").text()
+    calm = parse(render_html(evolve(network_fail_report(), results=network_fail_report().results[:1])))
+    assert "vantage-failed" not in calm.find("section", id="vantage").classes()
+    assert not calm.find("header", class_="banner").find_all("p", class_="vantage-note")
+
+
+def test_the_page_carries_its_json_report_as_a_download_with_the_digest_of_the_written_file(tmp_path):
+    import base64
+    import hashlib
+
+    from topdesk_preflight.reports import render_json, write_json
+
+    report = mixed_report()
+    json_path = write_json(report, tmp_path / "r.json")
+    tree = parse(render_html(report))
+    link = tree.find("a", class_="download")
+    prefix = "data:application/json;base64,"
+    assert link.attrs["href"].startswith(prefix)
+    assert base64.b64decode(link.attrs["href"][len(prefix):]).decode("utf-8") == render_json(report)
+    assert link.attrs["download"] == "topdesk-preflight-acme.topdesk.net-20250304T050607Z.json"
+    digest = hashlib.sha256(json_path.read_bytes()).hexdigest()
+    assert tree.find("code", class_="sha256").text() == digest
+    assert f"SHA-256 {digest}" in tree.find("pre", id="ticket-text").text()
+
+
+def test_the_caller_can_pass_the_json_text_and_name_it_wrote():
+    import hashlib
+
+    text = '{"schema_version": "1"}\n'
+    tree = parse(render_html(mixed_report(), json_text=text, json_name="custom.json"))
+    assert tree.find("a", class_="download").attrs["download"] == "custom.json"
+    assert tree.find("code", class_="sha256").text() == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_write_html_and_write_json_agree_on_the_digest(tmp_path):
+    import hashlib
+
+    from topdesk_preflight.reports import render_json, write_json
+
+    report = mixed_report()
+    text = render_json(report)
+    json_path = write_json(report, tmp_path / "x.json", json_text=text)
+    page = write_html(report, tmp_path / "x.html", json_text=text, json_name=json_path.name)
+    shown = parse(page.read_text(encoding="utf-8")).find("code", class_="sha256").text()
+    assert shown == hashlib.sha256(json_path.read_bytes()).hexdigest()
+
+
+def test_compare_shows_each_change_as_a_badge_and_the_counts_in_the_banner():
+    from reports_fixtures import PREVIOUS_GENERATED_AT, compared_report
+
+    tree = parse(render_html(compared_report()))
+    assert (f"2 fixed, 1 newly broken, 2 still broken since {PREVIOUS_GENERATED_AT}"
+            in tree.find("p", id="changes").text())
+    badge = tree.find("article", id="check-permissions-reservations").find("span", class_="change")
+    assert badge.text() == "newly broken" and "change-newly_broken" in badge.classes()
+    assert tree.find("article", id="check-rooms-typed").find("span", class_="change").text() == "still broken"
+    fixed_row = tree.find("tr", id="check-auth-credentials")
+    assert fixed_row.find("span", class_="change").text() == "fixed"
+    assert "compared with old/topdesk-preflight-acme.json" in tree.find("footer").text()
+    assert not parse(render_html(mixed_report())).find_all("span", class_="change")
+
+
+@pytest.mark.parametrize("name", ["rooms", "unknown", "compared", "network_fail"])
+def test_the_new_sections_keep_the_page_free_of_scripts_and_fetches(name):
+    from reports_fixtures import issue_11_reports
+
+    page = render_html(issue_11_reports()[name])
+    tree = parse(page)
+    assert "<script" not in page.lower()
+    for element in tree.iter():
+        for attribute, value in element.attrs.items():
+            assert not attribute.startswith("on")
+            if attribute in RESOURCE_ATTRIBUTES:
+                assert value.startswith(("#", "data:")), f"<{element.tag} {attribute}={value!r}>"
+    assert tree.find("meta", **{"http-equiv": "Content-Security-Policy"}).attrs["content"].startswith(
+        "default-src 'none'")

@@ -29,11 +29,12 @@ from topdesk_preflight.settings import Secret
 SECTION_6_KEYS = {"schema_version", "tool", "generated_at", "target", "summary", "ticket", "checks"}
 CHECK_KEYS = {"id", "title", "guide_section", "status", "summary", "details", "evidence", "remediation",
               "depends_on", "duration_s"}
+ADDED_CHECK_KEYS = {"requests", "silenced", "remediation_steps", "blocked_by", "change"}
 
 
-def test_top_level_holds_the_section_6_keys_plus_settings_and_warnings():
+def test_top_level_holds_the_section_6_keys_plus_the_additions():
     data = to_json_dict(mixed_report())
-    assert set(data) == SECTION_6_KEYS | {"settings", "warnings"}
+    assert set(data) == SECTION_6_KEYS | {"settings", "warnings", "vantage", "compared_with"}
     assert data["schema_version"] == "1"
     assert data["tool"] == {"name": "topdesk-preflight", "version": "1.0.0"}
     assert data["generated_at"] == "2025-03-04T05:06:07Z"
@@ -43,9 +44,15 @@ def test_target_summary_and_ticket_carry_the_facts_of_the_run():
     data = to_json_dict(mixed_report())
     assert data["target"] == {"url": "https://acme.topdesk.net", "username": "hcp-svc", "email": "hcp@acme.com",
                               "branch": "HQ Stockholm", "topdesk_version": "3.7.2", "product_version": "2024.3"}
-    assert data["summary"] == {"ready": False, "readiness": "not_ready", "duration_s": 2.5,
-                               "counts": {"pass": 4, "warn": 1, "fail": 2, "error": 1, "skipped": 1,
-                                          "silenced": 1}}
+    assert data["summary"] == {
+        "ready": False, "readiness": "not_ready", "duration_s": 2.5,
+        "root_causes": [
+            {"id": "rooms.typed", "title": "Every room in the branch is typed Room or Desk", "status": "fail",
+             "summary": "2 of 5 rooms in HQ Stockholm have no Room or Desk type.", "blocked": ["rooms.reservable"]},
+            {"id": "permissions.reservations", "title": "Reservations are readable", "status": "error",
+             "summary": "TOPdesk answered 503 Service Unavailable three times.", "blocked": []},
+        ],
+        "counts": {"pass": 4, "warn": 1, "fail": 2, "error": 1, "skipped": 1, "silenced": 1}}
     assert data["ticket"] == {
         "topdesk_version": "3.7.2",
         "failed_steps": ["Rooms do not appear in HCP import", "Registering a permission group"],
@@ -61,7 +68,7 @@ def test_checks_are_in_catalogue_order_with_every_field():
     checks = to_json_dict(report)["checks"]
     assert [c["id"] for c in checks] == [r.id for r in report.results]
     for check in checks:
-        assert set(check) == CHECK_KEYS | {"requests", "silenced"}
+        assert set(check) == CHECK_KEYS | ADDED_CHECK_KEYS
     typed = next(c for c in checks if c["id"] == "rooms.typed")
     assert typed["status"] == "fail"
     assert typed["details"] == ["Aurora 2.08", "Borealis 3.01"]
@@ -74,11 +81,13 @@ def test_checks_are_in_catalogue_order_with_every_field():
 
 def test_each_check_lists_the_requests_it_made():
     checks = {c["id"]: c for c in to_json_dict(mixed_report())["checks"]}
+    curl = ("curl -sS --fail-with-body -k -u \"hcp-svc:$TOPDESK_APP_PASSWORD\" -H 'Accept: application/json' "
+            "'https://acme.topdesk.net/tas/api/reservations'")  # -k: the fixture ran with --insecure
     assert checks["permissions.reservations"]["requests"] == [
         {"method": "GET", "path": "/tas/api/reservations", "status": 503, "duration_s": 0.031, "bytes": 512,
-         "error": None},
+         "error": None, "curl": curl},
         {"method": "GET", "path": "/tas/api/reservations", "status": None, "duration_s": 0.031, "bytes": 0,
-         "error": "read timed out"},
+         "error": "read timed out", "curl": curl},
     ]
     assert checks["network.dns"]["requests"] == []
 
@@ -222,3 +231,56 @@ def test_a_report_without_results_is_still_valid():
     data = to_json_dict(empty)
     validate_report_json(data)
     assert data["checks"] == [] and data["summary"]["ready"] is True
+
+
+# --- issue 11 additions ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["rooms", "unknown", "compared", "network_fail"])
+def test_every_issue_11_fixture_validates(name):
+    from reports_fixtures import issue_11_reports
+
+    validate_report_json(json.loads(render_json(issue_11_reports()[name])))
+
+
+def test_vantage_and_compare_are_in_the_json():
+    from reports_fixtures import PREVIOUS_GENERATED_AT, compared_report, network_fail_report
+
+    vantage = to_json_dict(network_fail_report())["vantage"]
+    assert vantage["machine"] == "support-laptop-7"
+    assert vantage["resolved_addresses"][0] == {"address": "10.20.30.40", "private": True, "loopback": False}
+    assert "HCP server" in vantage["statement"]
+    data = to_json_dict(compared_report())
+    assert data["compared_with"]["generated_at"] == PREVIOUS_GENERATED_AT
+    assert {c["id"]: c["change"] for c in data["checks"]}["permissions.reservations"] == "newly_broken"
+    plain = to_json_dict(mixed_report())
+    assert plain["compared_with"] is None and all(c["change"] is None for c in plain["checks"])
+
+
+def test_silenced_results_are_counted_and_marked():
+    data = to_json_dict(mixed_report())
+    assert data["summary"]["counts"]["silenced"] == 1
+    assert [c["id"] for c in data["checks"] if c["silenced"]] == ["operator.email_unique"]
+    assert "operator.email_unique" not in [c["id"] for c in data["summary"]["root_causes"]]
+
+
+@pytest.mark.parametrize("break_it", [
+    lambda d: d["summary"]["root_causes"].append({"id": "x.y"}),
+    lambda d: d["checks"][0]["remediation_steps"].append({"actor": "Janitor", "text": "mop"}),
+    lambda d: d["checks"][0].update(change="better"),
+    lambda d: d["checks"][1]["requests"][0].update(curl="rm -rf /"),
+])
+def test_the_schema_holds_the_additions_to_their_shape(break_it):
+    data = to_json_dict(mixed_report())
+    break_it(data)
+    with pytest.raises(jsonschema.ValidationError):
+        validate_report_json(data)
+
+
+def test_json_sha256_is_the_digest_of_the_bytes_written(tmp_path):
+    import hashlib
+
+    from topdesk_preflight.reports.json_report import json_sha256
+
+    text = render_json(hostile_report())
+    path = write_json(hostile_report(), tmp_path / "r.json", json_text=text)
+    assert json_sha256(text) == hashlib.sha256(path.read_bytes()).hexdigest()

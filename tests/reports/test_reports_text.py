@@ -84,16 +84,16 @@ def test_ready_summary_says_so_with_counts_and_paths():
     assert "What to fix:" not in lines
 
 
-def test_not_ready_summary_lists_each_failure_and_error_with_numbered_steps():
+def test_not_ready_summary_lists_each_root_cause_with_numbered_steps_and_what_it_blocks():
     lines = summary_lines(mixed_report(), color=False)
     assert "Not ready: 2 steps to fix" in lines
-    start = lines.index("What to fix:")
+    start = lines.index("What to fix first (root causes):")
     block = lines[start + 1:]
     assert block[0] == "FAIL  rooms.typed: 2 of 5 rooms in HQ Stockholm have no Room or Desk type."
     assert block[1] == "      Guide: Rooms do not appear in HCP import"
     assert block[2].startswith("      1. TOPdesk administrator: Open the room Aurora 2.08")
     assert block[3].startswith("      2. Open the room Borealis 3.01")
-    assert block[4] == "      Fixing this also unblocks: rooms.reservable"
+    assert block[4] == "      SKIP  rooms.reservable  blocked by rooms.typed"
     assert block[5].startswith("ERROR permissions.reservations: TOPdesk answered 503")
     assert "      1. Run the preflight again in a few minutes." in block
 
@@ -102,12 +102,12 @@ def test_warnings_of_the_run_and_warned_checks_are_shown_but_not_as_steps():
     lines = summary_lines(mixed_report(), color=False)
     assert any(line.startswith("WARNING: TLS certificate verification was disabled") for line in lines)
     assert any(line.startswith("WARN  auth.app_password_expiry:") for line in lines)
-    assert lines.index("Worth a look (does not block HCP):") > lines.index("What to fix:")
+    assert lines.index("Worth a look (does not block HCP):") > lines.index("What to fix first (root causes):")
 
 
 def test_a_silenced_failure_is_listed_apart_and_not_counted_as_a_step():
     lines = summary_lines(mixed_report(), color=False)
-    silenced_at = lines.index("Silenced by the config file (not counted):")
+    silenced_at = lines.index("Silenced by the config file (1 silenced, not counted):")
     assert lines[silenced_at + 1].startswith("FAIL  operator.email_unique: known duplicate")
     assert not any(line.startswith("FAIL  operator.email_unique") for line in lines[:silenced_at])
 
@@ -116,15 +116,16 @@ def test_only_errors_means_readiness_unknown_and_the_summary_says_why():
     report = mixed_report()
     only_error = evolve(report, results=[r for r in report.results if r.status.value != "fail"])
     lines = summary_lines(only_error, color=False)
-    assert "Not ready: 1 step to fix" in lines
+    assert "Readiness unknown: 1 check could not be assessed" in lines
+    assert not any(line.startswith("Not ready") for line in lines)
     assert any("readiness is unknown" in line for line in lines)
 
 
 def test_ticket_text_holds_what_the_guide_asks_for():
     text = ticket_text(mixed_report())
-    assert "TOPdesk version: 3.7.2" in text
-    assert "  - Rooms do not appear in HCP import" in text
-    assert "  - permissions.reservations: TOPdesk answered 503 Service Unavailable three times." in text
+    assert "TOPdesk version: 3.7.2 (product version 2024.3)" in text
+    assert "Guide steps where the issue occurred: Rooms do not appear in HCP import; Registering a permission group" in text
+    assert "  2. permissions.reservations (error): TOPdesk answered 503 Service Unavailable three times." in text
     assert "Operator email: hcp@acme.com" in text
     assert "Permission groups: HCP integration, Reservations" in text
     assert FAKE_PASSWORD not in text
@@ -132,5 +133,71 @@ def test_ticket_text_holds_what_the_guide_asks_for():
 
 def test_ticket_text_for_a_ready_instance_says_nothing_failed():
     text = ticket_text(all_pass_report())
+    assert text.startswith("topdesk-preflight verdict: Ready for Humly Control Panel\n")
+    assert "Root causes" not in text
     assert "(none: every check passed or only warned)" in text
     assert "Permission groups: HCP integration" in text
+
+
+# --- issue 11 additions ----------------------------------------------------------------------------
+
+def test_the_silenced_count_is_in_the_counts_line():
+    lines = summary_lines(mixed_report(), color=False)
+    assert any(line.endswith("(1 silenced by the config file)") and line.startswith("9 checks:") for line in lines)
+
+
+def test_a_failed_network_check_says_where_the_tool_ran_and_to_run_it_on_the_hcp_server():
+    from reports_fixtures import network_fail_report
+
+    lines = summary_lines(network_fail_report(), color=False)
+    note = next(line for line in lines if line.startswith("NOTE: "))
+    assert ("Checked from support-laptop-7, which resolved acme.topdesk.net to 10.20.30.40 (private), "
+            "192.0.2.10 (public), through the proxy http://proxy.corp.example:3128.") in note
+    assert note.endswith("run topdesk-preflight on the HCP server itself.")
+    assert not any(line.startswith("NOTE: ") for line in summary_lines(mixed_report(), color=False))
+
+
+def test_compare_adds_a_line_and_tags_the_changed_checks():
+    from reports_fixtures import PREVIOUS_GENERATED_AT, compared_report
+
+    report = compared_report()
+    lines = summary_lines(report, color=False)
+    assert (f"Compared with the earlier report: 2 fixed, 1 newly broken, 2 still broken since "
+            f"{PREVIOUS_GENERATED_AT}") in lines
+    assert any(line.startswith("ERROR permissions.reservations:") and line.endswith("[newly broken]")
+               for line in lines)
+    assert result_line(report.result("auth.credentials"), color=False).endswith("[fixed]")
+    assert "[" not in result_line(report.result("network.dns"), color=False)  # unchanged: no tag
+    assert "Compared with" not in "\n".join(summary_lines(mixed_report(), color=False))
+
+
+def test_a_silenced_result_line_says_so():
+    assert result_line(mixed_report().result("operator.email_unique"), color=False).endswith("(silenced)")
+
+
+def test_ticket_text_is_short_and_leads_with_the_verdict_and_the_causes_with_first_steps(tmp_path):
+    import hashlib
+
+    report = mixed_report()
+    json_file = tmp_path / "r.json"
+    json_file.write_text("{}\n", encoding="utf-8")
+    text = ticket_text(report, files=[json_file, tmp_path / "not-written.html", ("other.json", "ab" * 32)])
+    lines = text.splitlines()
+    assert lines[0] == "topdesk-preflight verdict: Not ready: 2 steps to fix"
+    assert lines[1].startswith("TOPdesk: https://acme.topdesk.net (operator login hcp-svc), checked 2025-03-04")
+    assert lines[2] == "Root causes (fix these first):"
+    assert lines[3] == "  1. rooms.typed (fail): 2 of 5 rooms in HQ Stockholm have no Room or Desk type."
+    assert lines[4].startswith("     First step: TOPdesk administrator: Open the room Aurora 2.08")
+    assert lines[5] == "     Blocks: rooms.reservable"
+    digest = hashlib.sha256(json_file.read_bytes()).hexdigest()
+    assert f"  r.json  SHA-256 {digest}" in lines
+    assert "  not-written.html" in lines and f"  other.json  SHA-256 {'ab' * 32}" in lines
+    assert len(lines) < 25 and FAKE_PASSWORD not in text
+
+
+def test_ticket_text_for_readiness_unknown_and_compare():
+    from reports_fixtures import compared_report, unknown_report
+
+    assert ticket_text(unknown_report()).startswith(
+        "topdesk-preflight verdict: Readiness unknown: 1 check could not be assessed")
+    assert "Compared with the earlier report: 2 fixed" in ticket_text(compared_report())
