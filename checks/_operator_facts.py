@@ -3,19 +3,22 @@
 ``/tas/api/operators/current`` needs no permission of its own (topdesk-api.md
 §6.1), so it is the cheapest proof that the login works and it carries most of
 what the operator and person checks need: branch, email, linkedPerson,
-loginPermission, apiAccount.
+loginPermission, apiAccount. It is prefetched when the run starts
+(:func:`topdesk_preflight.context.prefetch`): every check after ``auth.credentials``
+needs it, and its round trip then overlaps ``/version`` instead of following it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from topdesk_preflight.context import Context
+from topdesk_preflight.context import Context, prefetch
 
 OPERATOR_FIELDS = ("id,principalId,status,loginName,email,firstName,surName,dynamicName,branch,"
                    "linkedPerson,apiAccount,loginPermission,accountType")
 
 
+@prefetch(used_by=("auth.credentials",))
 def current_operator(ctx: Context) -> dict[str, Any]:
     """The OperatorDto of the login in the settings (raises the client's errors, e.g. 401/403)."""
 

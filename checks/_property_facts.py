@@ -4,7 +4,14 @@ Five checks look at the same rooms (present, typed, reservable, branch mismatch)
 three more need the branch's id. A tenant may hold 100,000 locations over hundreds of
 branches, so the rooms are fetched in ONE request, filtered on the server to the
 configured branch's active locations and capped; the number of requests never grows
-with the tenant (design.md §4 rules, topdesk-api.md §5).
+with the tenant (design.md §4 rules, topdesk-api.md §5). Each room comes back with only
+the fields the room checks read, since the branch's room list is the one answer that
+grows with the branch.
+
+Both facts are prefetched when the run starts (:func:`topdesk_preflight.context.prefetch`):
+the branch look-up overlaps ``/version`` and ``/operators/current``, and the rooms are
+asked for the moment the branch's id is known, not after ``branch.exists`` and
+``rooms.types_defined`` have had their turn.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from attrs import field, frozen
 
 from topdesk_preflight import fiql
 from topdesk_preflight.checks._guide import ROOM_TYPE_NAMES
-from topdesk_preflight.context import Context
+from topdesk_preflight.context import Context, prefetch
 
 #: The most rooms one branch may have before the list is cut off (one request, pageSize = cap + 1).
 ROOM_FETCH_CAP = 2000
@@ -24,7 +31,11 @@ ROOM_FETCH_CAP = 2000
 EVIDENCE_CAP = 50
 
 BRANCH_FIELDS = "id,name,status,archived"
-ROOM_FIELDS = "id,name,roomNumber,branch,type,reservationManagement,status"
+#: What the room checks read of each room. Top-level fields only: ``$fields`` sub-fields with a dot
+#: (``type.name``) are documented for the reservations endpoints, for /locations they are [I]
+#: (topdesk-api.md §3.2). ``branch`` is not asked for: the query pins it (see :func:`branch_rooms`);
+#: ``id`` and ``status`` are not read by any room check. Add a field here when a check needs it.
+ROOM_FIELDS = "name,roomNumber,type,reservationManagement"
 
 _HCP_TYPES = {name.casefold() for name in ROOM_TYPE_NAMES}
 
@@ -74,6 +85,7 @@ def is_archived(record: dict[str, Any]) -> bool:
     return isinstance(status, str) and status.endswith("Archived")
 
 
+@prefetch(used_by=("branch.exists", "permissions.supporting_files"))
 def branch_lookup(ctx: Context) -> BranchLookup | None:
     """The branches named like ``settings.branch`` (None when no branch was given). Raises client errors."""
     name = ctx.settings.branch
@@ -167,6 +179,7 @@ class RoomList:
         return str(self.branch.get("name") or "")
 
 
+@prefetch(used_by=("rooms.present", "rooms.typed", "rooms.branch_mismatch", "rooms.reservable"))
 def branch_rooms(ctx: Context) -> RoomList | None:
     """The configured branch's active locations (one request; None when no active branch is configured)."""
     branch = configured_branch(ctx)
@@ -179,9 +192,12 @@ def branch_rooms(ctx: Context) -> RoomList | None:
         # one row more than the cap tells "exactly cap" from "cut off"
         params = {"query": query, "$fields": ROOM_FIELDS, "pageSize": cap + 1}
         data = ctx.client.get_json("/locations", params)
-        rooms = _records(data, "/locations")
-        # the filter already excludes archived rooms; this guards against a server that ignores it
-        rooms = [r for r in rooms if not is_archived(r)]
+        # Every room is in the branch the query pinned, so its reference is filled in here rather
+        # than repeated by the server for each room. The filter already excludes archived rooms;
+        # is_archived still drops one if a server sends its status anyway.
+        pinned = {"id": branch["id"], "name": branch.get("name")}
+        rooms = [{**r, "branch": r.get("branch") or pinned} for r in _records(data, "/locations")
+                 if not is_archived(r)]
         return RoomList(branch=branch, rooms=rooms[:cap], complete=len(rooms) <= cap, cap=cap)
 
     return ctx.once("property.branch_rooms", fetch)

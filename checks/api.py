@@ -6,6 +6,10 @@ connect" in HCP; this check separates them. It reads ``/tas/api/version`` and
 judges the *shape* of the answer: TOPdesk answers JSON, and refuses a bad login with
 a 401 whose body is one of its own shapes, so even a refused login proves the URL is
 right (design.md §4). The versions go into the support-ticket block the guide asks for.
+
+Both answers are facts fetched once per run and prefetched when the run starts
+(:func:`topdesk_preflight.context.prefetch`), so their round trips overlap the
+network checks instead of waiting for ``network.tls`` to pass.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import re
 from typing import Any
 
 from topdesk_preflight.checks._guide import TS_HCP_CANNOT_CONNECT, hcp_admin, network_admin, topdesk_admin
-from topdesk_preflight.context import Context
+from topdesk_preflight.context import Context, prefetch
 from topdesk_preflight.errors import TopdeskError
 from topdesk_preflight.model import EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION, CheckResult
 from topdesk_preflight.registry import check
@@ -33,18 +37,45 @@ def _wrong_url_steps(ctx: Context) -> list[str]:
     ]
 
 
+def version_response(ctx: Context) -> Any:
+    """The raw answer of ``/tas/api/version`` (any status); raises only transport errors."""
+    return ctx.once("api.version", lambda: ctx.client.fetch("/version"))
+
+
+def product_version_response(ctx: Context) -> Any:
+    """The raw answer of ``/tas/api/productVersion`` (any status); raises only transport errors."""
+    return ctx.once("api.product_version", lambda: ctx.client.fetch("/productVersion"))
+
+
+# /version is prefetched whenever api.reachable runs. /productVersion is prefetched side by side
+# with it only when the run goes on past api.reachable (auth.credentials, and so every
+# authenticated check, waits for api.reachable): there it takes a round trip off every run's
+# critical path, at the cost of one needless GET at a wrong URL. A run that stops at
+# api.reachable gains nothing from it, so there it is asked for after /version, as before.
+prefetch(used_by=("api.reachable",))(version_response)
+prefetch(used_by=("auth.credentials",))(product_version_response)
+
+
+def _version_of(response: Any) -> str | None:
+    """The API version from a 200 JSON answer of /version, or None."""
+    if response.status != 200 or not response.is_json:
+        return None
+    data = _json_or_none(response)
+    version = data.get("version") if isinstance(data, dict) else None
+    return version if isinstance(version, str) and version.strip() else None
+
+
 @check(id="api.reachable", title="The URL answers like TOPdesk's REST API", guide=TS_HCP_CANNOT_CONNECT,
        depends_on=("network.tls",))
 def reachable(ctx: Context) -> CheckResult:
     """A wrong URL (a portal, a login page, a typo'd path) looks like a connection problem in HCP."""
-    response = ctx.client.fetch("/version")
+    response = version_response(ctx)
     evidence: dict[str, Any] = {"status": response.status, "content_type": response.content_type or None,
                                 "path": response.path}
     status = response.status
     if status == 200 and response.is_json:
-        data = _json_or_none(response)
-        version = data.get("version") if isinstance(data, dict) else None
-        if not isinstance(version, str) or not version.strip():
+        version = _version_of(response)
+        if version is None:
             return CheckResult.failed(
                 f"{response.path} answered JSON without a version: this URL is not TOPdesk's REST API.",
                 evidence=evidence, remediation=_wrong_url_steps(ctx))
@@ -111,7 +142,7 @@ def _wrong_url_summary(response: Any) -> str:
 def _product_version(ctx: Context, evidence: dict[str, Any]) -> str | None:
     """``/productVersion`` as "16.6.7", or None: nice to have in the ticket, never a reason to fail."""
     try:
-        response = ctx.client.fetch("/productVersion")
+        response = product_version_response(ctx)
     except TopdeskError:
         return None
     if response.status != 200 or not response.is_json:

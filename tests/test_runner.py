@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 import time
 
-from topdesk_preflight.context import Context
+import pytest
+
+from topdesk_preflight.context import Context, Prefetch
 from topdesk_preflight.model import CheckResult, Status
 from topdesk_preflight.registry import CheckSpec, Registry
-from topdesk_preflight.runner import run_checks
+from topdesk_preflight.runner import run_checks, run_preflight
+from topdesk_preflight.sandbox import Fault, Sandbox
 
 
 def make_registry(*specs: tuple) -> Registry:
@@ -209,3 +212,115 @@ def test_a_failed_shared_fact_is_raised_to_every_asker_without_refetching():
     results = run(make_registry(("a.one", use), ("a.two", use, "a.one"), ("a.three", use)))
     assert len(calls) == 1
     assert {r.status for r in results} == {Status.ERROR, Status.SKIPPED}
+
+
+# ------------------------------------------------------------------------------ speculative prefetch
+
+def test_prefetches_run_side_by_side_before_the_checks_and_the_checks_find_their_facts():
+    barrier = threading.Barrier(2, timeout=3)
+    calls: list[str] = []
+
+    def fact(name):
+        def fetch(ctx):
+            def compute():
+                barrier.wait()  # raises BrokenBarrierError unless both prefetches run at once
+                calls.append(name)
+                return f"{name} value"
+            return ctx.once(name, compute)
+        return fetch
+
+    version, operator = fact("version"), fact("operator")
+    warm = [Prefetch("version", version, ("a.version",)), Prefetch("operator", operator, ("a.operator",))]
+    registry = make_registry(("a.version", lambda ctx: CheckResult.passed(version(ctx))),
+                             ("a.operator", lambda ctx: CheckResult.passed(operator(ctx)), "a.version"))
+    results = run(registry, prefetch=warm)
+    assert [r.summary for r in results] == ["version value", "operator value"]
+    assert sorted(calls) == ["operator", "version"]  # once each, by the prefetch, not again by the checks
+
+
+def test_a_failed_prefetch_ends_as_the_error_of_the_check_that_needs_it():
+    calls: list[int] = []
+
+    def fetch(ctx):
+        def broken():
+            calls.append(1)
+            raise ConnectionError("refused")
+        return ctx.once("fact", broken)
+
+    registry = make_registry(("a.uses", lambda ctx: CheckResult.passed(fetch(ctx))),
+                             ("a.after", passing(), "a.uses"))
+    results = run(registry, prefetch=[Prefetch("fact", fetch, ("a.uses",))])
+    assert results[0].status is Status.ERROR and "ConnectionError: refused" in results[0].summary
+    assert results[1].status is Status.SKIPPED
+    assert calls == [1]
+
+
+# against the simulator, over real HTTPS
+
+PREFETCHED = ("/tas/api/version", "/tas/api/productVersion", "/tas/api/operators/current", "/tas/api/branches",
+              "/tas/api/locations")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_from_environment(monkeypatch):
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def verdicts(report):
+    """What a reader of the report sees, minus timings (the network checks' summaries quote ms)."""
+    return [(r.id, r.status, None if r.id.startswith("network.") else r.summary, r.remediation,
+             r.depends_on) for r in report.results]
+
+
+def run_both_ways(sb, arm=None, **overrides):
+    """The same run with and without prefetch: (report, paths requested) for each."""
+    outcomes = []
+    for prefetch in (True, False):
+        sb.clear_requests()
+        sb.clear_faults()
+        if arm is not None:
+            arm(sb)
+        report = run_preflight(sb.settings(**overrides), prefetch=prefetch)
+        outcomes.append((report, sorted(r.path for r in sb.requests)))
+    return outcomes
+
+
+def test_prefetch_changes_nothing_in_the_report_and_asks_each_fact_once():
+    with Sandbox("healthy") as sb:
+        (warm, warm_paths), (cold, cold_paths) = run_both_ways(sb)
+    assert verdicts(warm) == verdicts(cold)
+    assert warm.ready and {r.status for r in warm.results} == {Status.PASS}
+    assert warm_paths == cold_paths
+    for path in PREFETCHED[:4]:
+        assert warm_paths.count(path) == 1, path
+    # evidence still names the requests behind each verdict, prefetched or not
+    assert [r.path.split("?")[0] for r in warm.result("auth.credentials").requests] == ["/tas/api/operators/current"]
+
+
+def test_a_network_only_run_never_touches_the_api():
+    with Sandbox("healthy") as sb:
+        report = run_preflight(sb.settings(only=("network",)))
+        assert [r.id for r in report.results] == ["network.dns", "network.tcp", "network.tls"]
+        assert sb.requests == []
+
+
+def test_a_refused_login_gives_the_same_verdicts_and_skips_with_prefetch():
+    with Sandbox("login_disabled") as sb:
+        (warm, warm_paths), (cold, _) = run_both_ways(sb)
+    assert verdicts(warm) == verdicts(cold)
+    assert warm.result("auth.credentials").status is Status.FAIL
+    branch = warm.result("branch.exists")
+    assert branch.status is Status.SKIPPED and branch.summary == "skipped: auth.credentials fail"
+    assert "/tas/api/locations" not in warm_paths  # the rooms need the branch, which the refusal hid
+
+
+def test_a_failed_prefetch_yields_the_same_verdict_as_a_failed_fetch_by_the_check():
+    def arm(sb):
+        sb.inject("/tas/api/branches", Fault.status(500))
+
+    with Sandbox("healthy") as sb:
+        (warm, warm_paths), (cold, cold_paths) = run_both_ways(sb, arm=arm)
+    assert verdicts(warm) == verdicts(cold)
+    assert warm.result("branch.exists").status is Status.ERROR
+    assert warm_paths.count("/tas/api/branches") == cold_paths.count("/tas/api/branches") == 1

@@ -4,17 +4,77 @@ Checks run concurrently, so shared facts (the current operator, the branch, the
 room list) are computed once under a per-key lock with :meth:`Context.once`; a
 second check asking for the same fact waits for the first fetch instead of
 repeating it. A failure is cached too, so a broken endpoint is asked once.
+
+Facts can also be fetched *speculatively*: a facts function decorated with
+:func:`prefetch` is started by the runner the moment the run begins, in parallel
+with the network checks and with each other, instead of when the first check that
+needs it gets its turn along the dependency chain (network.tls, api.reachable,
+auth.credentials, branch.exists, ...). Checks keep their logical dependencies, so
+skip semantics do not change; they simply find the fact already cached. A failed
+prefetch is just a cached error that the owning check reports as before.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any, Callable, Iterator, TypeVar
+import logging
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+
+from attrs import frozen
 
 from topdesk_preflight.model import CheckResult, RequestRecord
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger("topdesk_preflight.context")
+
+
+@frozen
+class Prefetch:
+    """A facts function worth starting when the run starts, and the checks that read its fact.
+
+    ``fetch(ctx)`` must cache what it fetches with :meth:`Context.once`, so the
+    checks that ask later get the same value (or the same error) without a request.
+    ``used_by`` decides whether it runs at all: only when one of those checks is
+    selected, so ``--only network`` never sends an API request.
+    """
+
+    name: str
+    fetch: Callable[["Context"], Any]
+    used_by: tuple[str, ...]
+
+
+#: Every registered prefetch, in registration (= catalogue import) order.
+PREFETCHES: dict[str, Prefetch] = {}
+
+
+def prefetch(*, used_by: Iterable[str]) -> Callable[[F], F]:
+    """Register a facts function ``(ctx) -> fact`` to be started as soon as the run begins.
+
+    Use it only for facts whose request does not depend on a check's verdict beyond
+    what the function itself fetches (it may call other facts functions, e.g. the
+    rooms after the branch), and that are cheap to ask for even when they end up unused.
+    """
+    checks = tuple(used_by)
+    if not checks:
+        raise ValueError("a prefetch needs the ids of the checks that use its fact")
+
+    def register(func: F) -> F:
+        name = f"{func.__module__}.{func.__qualname__}"
+        PREFETCHES[name] = Prefetch(name=name, fetch=func, used_by=checks)
+        return func
+
+    return register
+
+
+def prefetches_for(check_ids: Iterable[str],
+                   registered: Iterable[Prefetch] | None = None) -> list[Prefetch]:
+    """The prefetches that feed at least one of ``check_ids``, in registration order."""
+    wanted = set(check_ids)
+    pool = PREFETCHES.values() if registered is None else registered
+    return [p for p in pool if wanted.intersection(p.used_by)]
 
 
 class Context:
@@ -59,6 +119,21 @@ class Context:
         if not ok:
             raise value
         return value  # type: ignore[no-any-return]
+
+    def warm(self, item: Prefetch) -> None:
+        """Run a prefetch for its side effect on the cache; its errors stay cached for the owning check.
+
+        Nothing is credited to a check here: the checks that use the fact are credited
+        when they ask for it, exactly as if they had fetched it themselves.
+        """
+        previous = getattr(self._local, "records", None)
+        self._local.records = None
+        try:
+            item.fetch(self)
+        except Exception:  # cached by once(), or re-raised when the owning check asks again
+            log.debug("prefetch %s failed; the check that needs it reports why", item.name, exc_info=True)
+        finally:
+            self._local.records = previous
 
     def peek(self, key: str) -> Any:
         """A fact if it was already computed successfully, else None (never fetches)."""
