@@ -20,7 +20,7 @@ from topdesk_preflight.checks._guide import (
 from topdesk_preflight.checks._operator_facts import current_operator
 from topdesk_preflight.checks._property_facts import branch_lookup, id_value, names_list
 from topdesk_preflight.context import Context
-from topdesk_preflight.errors import PermissionDenied, TopdeskError
+from topdesk_preflight.errors import PermissionDenied, TopdeskError, records_of
 from topdesk_preflight.fiql import eq
 from topdesk_preflight.model import EVIDENCE_PERMISSION_GROUPS, CheckResult
 from topdesk_preflight.registry import check
@@ -52,7 +52,7 @@ def permission_group(ctx: Context) -> CheckResult:
                 f"Open the operator card of {login!r}, {MENU_OPERATOR_PERMISSION_GROUPS}, and confirm a "
                 f"permission group is linked that grants {PERMISSIONS_NEEDED}.")],
             evidence={EVIDENCE_PERMISSION_GROUPS: [], "http_status": error.status})
-    groups = [g for g in (data or []) if isinstance(g, dict)]
+    groups = records_of(data, f"/tas/api{path}")
     names = [str(g.get("name") or g.get("id")) for g in groups]
     if not names:
         return CheckResult.failed(
@@ -85,9 +85,9 @@ def supporting_files(ctx: Context) -> CheckResult:
     """
     probes: dict[str, Callable[[], Any]] = {
         "branches": lambda: _probe_branches(ctx),
-        "locations": lambda: ctx.client.get_json("/locations", {"$fields": "id", "pageSize": 1}),
-        "persons": lambda: ctx.client.get_json("/persons", {"$fields": "id", "page_size": 1}),
-        "operators": lambda: ctx.client.get_json("/operators", {"fields": "id", "page_size": 1}),
+        "locations": lambda: _probe(ctx, "/locations", {"$fields": "id", "pageSize": 1}),
+        "persons": lambda: _probe(ctx, "/persons", {"$fields": "id", "page_size": 1}),
+        "operators": lambda: _probe(ctx, "/operators", {"fields": "id", "page_size": 1}),
     }
     return _verdict(
         probes, what="Supporting Files",
@@ -106,9 +106,8 @@ def reservations(ctx: Context) -> CheckResult:
     ([I] topdesk-api.md §8), so both it and ``/reservations`` are probed.
     """
     probes: dict[str, Callable[[], Any]] = {
-        "reservations": lambda: ctx.client.get_json("/reservations", {"$fields": "id", "$top": 1}),
-        "reservableLocations": lambda: ctx.client.get_json("/reservableLocations",
-                                                           {"$fields": "id", "$top": 1}),
+        "reservations": lambda: _probe(ctx, "/reservations", {"$fields": "id", "$top": 1}),
+        "reservableLocations": lambda: _probe(ctx, "/reservableLocations", {"$fields": "id", "$top": 1}),
     }
     return _verdict(
         probes, what="Reservation Management",
@@ -118,6 +117,15 @@ def reservations(ctx: Context) -> CheckResult:
         extra_details=["Reading proves the read permission only; create / update / delete cannot be proven "
                        "without changing TOPdesk, and topdesk-preflight only reads: confirm them on the "
                        "permission group card."])
+
+
+def _probe(ctx: Context, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Read one record of a list; only a list (or TOPdesk's ``{"results": [...]}``) proves it is readable.
+
+    A 200 with some other JSON (a proxy's answer, a string) proves nothing about the
+    permission, so it ends the check as ``error`` naming the path instead of a pass.
+    """
+    return records_of(ctx.client.get_json(path, params), f"/tas/api{path}", keys=("results", "item"))
 
 
 def _probe_branches(ctx: Context) -> Any:

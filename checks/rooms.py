@@ -22,7 +22,7 @@ from topdesk_preflight.checks._property_facts import (
     is_archived, is_reservable, names_list, room_label, room_row, room_rows, room_type,
 )
 from topdesk_preflight.context import Context
-from topdesk_preflight.errors import PermissionDenied
+from topdesk_preflight.errors import PermissionDenied, records_of
 from topdesk_preflight.model import CheckResult
 from topdesk_preflight.registry import check
 
@@ -61,7 +61,8 @@ def types_defined(ctx: Context) -> CheckResult:
             "Cannot read the Room -> Type dropdown: this account may not read locations",
             details=[str(error)], remediation=[SUPPORTING_FILES_STEP],
             evidence={"http_status": error.status})
-    names = [str(t["name"]) for t in (data or []) if isinstance(t, dict) and isinstance(t.get("name"), str)]
+    names = [str(t["name"]) for t in records_of(data, "/tas/api/locations/types")
+             if isinstance(t.get("name"), str)]
     evidence: dict[str, Any] = {"types": names}
     if not names:
         return CheckResult.failed(
@@ -317,7 +318,7 @@ def _look_up(ctx: Context, names: list[str]) -> dict[str, list[dict[str, Any]]]:
         query = fiql.or_(*(fiql.eq("name", n) for n in batch))
         data = ctx.client.get_json("/locations", {"query": query, "$fields": LOOKUP_FIELDS,
                                                   "pageSize": LOOKUP_PAGE_SIZE})
-        records = [r for r in (data or []) if isinstance(r, dict)]
+        records = records_of(data, "/tas/api/locations")
         for name in batch:
             found[name] = [r for r in records if str(r.get("name", "")).casefold() == name.casefold()]
     return found

@@ -32,6 +32,7 @@ import http.client
 import http.cookiejar
 import json
 import logging
+import math
 import socket
 import ssl
 import threading
@@ -194,13 +195,14 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     text = value.strip()
     if not text:
         return None
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # str.isdigit() also accepts "²", which int() refuses
         return float(int(text))
     try:
         seconds = float(text)
-        return max(0.0, seconds)
     except ValueError:
         pass
+    else:  # "nan" and "inf" parse as floats but are no wait a server could mean
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError):
@@ -260,6 +262,15 @@ class _TrustAdapter(HTTPAdapter):
         if host_params.get("scheme") == "https":
             pool_kwargs["ssl_context"] = self._context
         return host_params, pool_kwargs
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        """The last gate before the socket: even code that reaches past :meth:`TopdeskClient.request` to
+        the session (``client._session.post(...)``) cannot send anything but GET or HEAD."""
+        method = str(request.method or "").upper()
+        if method not in READ_METHODS:
+            raise ReadOnlyViolation(f"Refused to send {method} {urlsplit(request.url or '').path}: "
+                                    "topdesk-preflight only reads (GET/HEAD) and never changes a TOPdesk.")
+        return super().send(request, *args, **kwargs)
 
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         if url.lower().startswith("https"):

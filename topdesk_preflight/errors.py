@@ -356,3 +356,27 @@ def _shorten(text: str, limit: int = _MAX_MESSAGE_CHARS) -> str:
 
 def _limit(messages: list[str]) -> list[str]:
     return [m for m in messages if m][:_MAX_MESSAGES]
+
+
+def records_of(data: object, path: str, keys: tuple[str, ...] = ()) -> list[dict]:
+    """The records in a list endpoint's decoded answer, or BadResponseError naming ``path``.
+
+    ``None`` (204 No Content) is no records; a JSON array of objects is the records; an
+    object holding such an array under one of ``keys`` (``{"results": [...]}``) too.
+    Anything else (a string, a number, an object where an array belongs) is an answer
+    the check cannot judge: iterating it would read a string's letters as "no records"
+    and turn a broken proxy into a confident, wrong verdict ("the Type dropdown is empty").
+    """
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        inner = next((data[k] for k in keys if isinstance(data.get(k), list)), None)
+        if inner is None:
+            raise BadResponseError(f"GET {path} did not return a list of records (a JSON object where an "
+                                   "array was expected).", path=path)
+        data = inner
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        shape = type(data).__name__ if not isinstance(data, list) else "list of non-objects"
+        raise BadResponseError(f"GET {path} did not return a list of records (JSON {shape} where an array "
+                               "of objects was expected).", path=path)
+    return data
