@@ -74,6 +74,16 @@ def reachable(ctx: Context) -> CheckResult:
                                 "path": response.path}
     status = response.status
     if status == 200 and response.is_json:
+        try:
+            response.json()
+        except TopdeskError:  # a cut-off or empty body: say so rather than "not TOPdesk"
+            what = "an empty body" if not response.body.strip() else "invalid JSON"
+            return CheckResult.errored(
+                f"{response.path} answered 200 with {what} where TOPdesk sends its version, so this run "
+                "cannot tell whether the URL is right.",
+                evidence=evidence,
+                remediation=[topdesk_admin("Run again; if it persists, a proxy or TOPdesk itself is cutting "
+                                           "answers short: report the time and the path to TOPdesk support.")])
         version = _version_of(response)
         if version is None:
             return CheckResult.failed(

@@ -183,3 +183,19 @@ class TestBeyondOneRun:
         assert proc.returncode == cli.EXIT_USAGE
         assert "missing.toml" in proc.stderr
         assert_no_traceback(proc)
+
+
+def test_debug_logging_keeps_one_handler_however_often_main_runs(tmp_path, capsys):
+    import logging
+
+    for _ in range(3):
+        cli.main(["--demo", "healthy", "--debug", "--quiet", "--no-html", "--output-dir", str(tmp_path)])
+    handlers = [h for h in logging.getLogger("topdesk_preflight").handlers if isinstance(h, logging.StreamHandler)]
+    try:
+        assert len(handlers) == 1
+    finally:
+        for handler in handlers:
+            logging.getLogger("topdesk_preflight").removeHandler(handler)
+            logging.getLogger("urllib3").removeHandler(handler)
+        logging.getLogger("topdesk_preflight").setLevel(logging.NOTSET)
+        logging.getLogger("urllib3").setLevel(logging.NOTSET)

@@ -43,7 +43,8 @@ class TestUrlAsPeopleTypeIt:
         assert Settings(url="acme.topdesk.net").port == 443
 
     @pytest.mark.parametrize("bad, message", [("", "No TOPdesk URL"), ("ftp://acme", "must start with https://"),
-                                              ("https://", "has no host"), ("https://acme:99999", "invalid port"),
+                                              ("https://", "has no host"), ("https://acme:99999", "is not a valid URL"),
+                                              ("https://[", "is not a valid URL"),
                                               ("https://ac me.net", "contains spaces")])
     def test_bad_urls_say_what_to_fix(self, bad, message):
         with pytest.raises(SettingsError, match=message):
@@ -204,3 +205,23 @@ class TestSilencesFromTheConfigFile:
         config.write_text(body)
         with pytest.raises(SettingsError, match=message):
             load({"config": str(config)})
+
+
+def test_a_url_with_a_login_in_it_is_refused_without_echoing_it():
+    with pytest.raises(SettingsError) as caught:
+        normalize_url("https://hcp-svc:" + PASSWORD + "@acme.topdesk.net")
+    assert "contains a login" in str(caught.value)
+    assert PASSWORD not in str(caught.value)
+
+
+@pytest.mark.parametrize("typed", ["[::]@]", "https://]", "https://exa mple.net", "https://-bad-.example",
+                                   "https://a..b"])
+def test_urls_without_a_valid_host_are_settings_errors(typed):
+    with pytest.raises(SettingsError):
+        normalize_url(typed)
+
+
+def test_international_and_ipv6_hosts_are_accepted():
+    assert normalize_url("https://bokning.exempel.se") == "https://bokning.exempel.se"
+    assert normalize_url("https://[::1]:8443/tas") == "https://[::1]:8443"
+    assert normalize_url("https://räksmörgås.se").startswith("https://")

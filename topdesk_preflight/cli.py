@@ -156,7 +156,12 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in names}
 
 
+_debug_handler: logging.Handler | None = None
+
+
 def _setup_logging(debug: bool) -> None:
+    """--debug: requests (method, path, status, time) to stderr; one handler however often main() runs."""
+    global _debug_handler
     if not debug:
         return
     handler = logging.StreamHandler(sys.stderr)
@@ -164,7 +169,10 @@ def _setup_logging(debug: bool) -> None:
     for name, level in (("topdesk_preflight", logging.DEBUG), ("urllib3", logging.INFO)):
         logger = logging.getLogger(name)
         logger.setLevel(level)
+        if _debug_handler is not None:
+            logger.removeHandler(_debug_handler)
         logger.addHandler(handler)
+    _debug_handler = handler
 
 
 def _use_color(stream: TextIO) -> bool:

@@ -68,6 +68,26 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+_HOST_NAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$")
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name (IDNA-encodable), an IPv4 address, or an IPv6 literal."""
+    if ":" in host:
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return False
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return bool(_HOST_NAME.match(ascii_host))
+
+
 def normalize_url(raw: str) -> str:
     """Take the URL as people type it into HCP's wizard and return ``scheme://host[:port]``.
 
@@ -81,22 +101,29 @@ def normalize_url(raw: str) -> str:
                             "or set TOPDESK_URL.")
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        hostname, port = parts.hostname, parts.port
+    except ValueError:  # brackets that are no IPv6 literal, look-alike characters, a port that is no number
+        raise SettingsError(f"The TOPdesk URL {raw!r} is not a valid URL: fix --url or TOPDESK_URL "
+                            "(e.g. https://acme.topdesk.net).") from None
+    if "@" in parts.netloc:  # never echo it: what precedes the @ may be a password
+        raise SettingsError("The TOPdesk URL contains a login ('...@'): remove it from --url and give the "
+                            "login name with --username and the password with TOPDESK_APP_PASSWORD.")
     if parts.scheme not in ("http", "https"):
         raise SettingsError(f"The TOPdesk URL must start with https:// (or http://), not "
                             f"{parts.scheme}://: fix --url or TOPDESK_URL.")
-    if not parts.hostname:
+    if not hostname:
         raise SettingsError(f"The TOPdesk URL {raw!r} has no host name: use e.g. "
                             "--url https://acme.topdesk.net")
     if any(c.isspace() for c in text):
         raise SettingsError(f"The TOPdesk URL {raw!r} contains spaces: fix --url or TOPDESK_URL.")
-    try:
-        port = parts.port
-    except ValueError:
-        raise SettingsError(f"The TOPdesk URL {raw!r} has an invalid port: fix --url.") from None
+    if not _valid_host(hostname):
+        raise SettingsError(f"The TOPdesk URL {raw!r} has no valid host name: use e.g. "
+                            "--url https://acme.topdesk.net")
     path = re.sub(r"/+$", "", parts.path)
     path = re.sub(r"(/tas(/api)?)$", "", path, flags=re.IGNORECASE)
-    host = parts.hostname
+    host = hostname
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port is None else f"{host}:{port}"

@@ -65,13 +65,8 @@ FAULTS: dict[str, Case] = {
 #: Endpoints whose answer is nice to have, never a reason for a verdict (checks/api.py _product_version).
 OPTIONAL_ENDPOINTS = {"/tas/api/productVersion"}
 
-#: Known bugs outside this suite's files, reported to the lead (see the reason).
-KNOWN_BUGS = {
-    ("/tas/api/version", name): "checks/api.py reachable(): a 200 labelled JSON whose body is broken or empty is "
-                                "reported as 'answered JSON without a version' instead of naming invalid JSON / "
-                                "an empty body (json() errors are swallowed by _json_or_none)"
-    for name in ("invalid JSON", "empty body")
-}
+#: Known bugs outside this suite's files, with a strict xfail until they are fixed (none open).
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 @frozen

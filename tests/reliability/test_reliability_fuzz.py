@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import string
 import time
-import unicodedata
 from typing import Any, Iterator
 
 import pytest
 import tenacity
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_support import SECRET
 
@@ -104,7 +103,6 @@ def test_and_or_of_user_input_keep_their_structure(pairs: list[tuple[str, str]],
     ["acme.topdesk.net", "https://acme.topdesk.net", "http://[::1]", "https://a:99999", "ftp://x", "https://"]),
     st.text(string.printable, max_size=30)))
 def test_any_typed_url_is_a_usable_url_or_a_settings_error(url: str, counted: Any) -> None:
-    assume(not _urlsplit_refuses(url))  # a known bug with its own strict xfail below
     counted["fuzz examples"] += 1
     try:
         built = Settings(url=url, username="u", password="p")
@@ -116,16 +114,6 @@ def test_any_typed_url_is_a_usable_url_or_a_settings_error(url: str, counted: An
     assert not any(c.isspace() for c in built.url)
 
 
-def _urlsplit_refuses(url: str) -> bool:
-    """URLs on which ``urllib.parse.urlsplit`` itself raises ValueError (brackets, NFKC look-alikes)."""
-    return "[" in url or "]" in url or unicodedata.normalize("NFKC", url) != url
-
-
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "settings.normalize_url: urlsplit() raises ValueError ('Invalid IPv6 URL', 'invalid characters under "
-    "NFKC normalization') and parts.hostname/port may too; it is not turned into SettingsError, so the CLI "
-    "exits 3 ('itself failed') instead of 2. Fix: wrap urlsplit and the .hostname/.port reads in "
-    "try/except ValueError -> SettingsError(f'The TOPdesk URL {raw!r} is not a valid URL: fix --url.')"))
 @pytest.mark.parametrize("url", ["https://[", "http://]x", "https://a\uff03b.example"])
 def test_a_url_urlsplit_cannot_read_is_a_settings_error(url: str) -> None:
     with pytest.raises(SettingsError):
