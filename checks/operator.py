@@ -98,13 +98,16 @@ def email_unique(ctx: Context) -> CheckResult:
         return CheckResult.passed("Not checked: the operator has no email.", evidence={"email": None})
     query = fiql.with_active(fiql.eq("email", email))
     evidence: dict[str, Any] = {EVIDENCE_OPERATOR_EMAIL: email, "query": str(query)}
-    try:
-        operators = _cards(ctx.client.iter_items(
+    found = ctx.gather({  # both lists at once: one round trip, not two
+        "operators": lambda: _cards(ctx.client.iter_items(
             "/operators", paging=Paging.START, page_size=100, max_pages=2,
-            params={"query": query, "fields": "id,dynamicName,loginName,email,status"}))
-        persons = _cards(ctx.client.iter_items(
+            params={"query": query, "fields": "id,dynamicName,loginName,email,status"})),
+        "persons": lambda: _cards(ctx.client.iter_items(
             "/persons", paging=Paging.PAGE_START, page_size=100, max_pages=2,
-            params={"query": query, "fields": "id,dynamicName,email,archived"}))
+            params={"query": query, "fields": "id,dynamicName,email,archived"})),
+    })
+    try:
+        operators, persons = found["operators"].get(), found["persons"].get()
     except PermissionDenied as exc:
         evidence.update(status=exc.status, messages=exc.messages)
         return CheckResult.warned(

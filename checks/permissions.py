@@ -90,7 +90,7 @@ def supporting_files(ctx: Context) -> CheckResult:
         "operators": lambda: _probe(ctx, "/operators", {"fields": "id", "page_size": 1}),
     }
     return _verdict(
-        probes, what="Supporting Files",
+        ctx, probes, what="Supporting Files",
         remediation=[topdesk_admin(
             f"In {MENU_PERMISSION_GROUP}, open the operator's permission group, expand Supporting Files "
             "permissions and check mark all under read / write / create / delete / archive, then save.")],
@@ -110,7 +110,7 @@ def reservations(ctx: Context) -> CheckResult:
         "reservableLocations": lambda: _probe(ctx, "/reservableLocations", {"$fields": "id", "$top": 1}),
     }
     return _verdict(
-        probes, what="Reservation Management",
+        ctx, probes, what="Reservation Management",
         remediation=[topdesk_admin(
             f"In {MENU_PERMISSION_GROUP}, open the operator's permission group, expand Reservation "
             "Management and select create / read / update / delete, then save.")],
@@ -143,15 +143,15 @@ def _probe_branches(ctx: Context) -> Any:
     return ctx.client.get_json("/branches", {"$fields": "id", "query": eq("id", id_value(branch_id))})
 
 
-def _verdict(probes: dict[str, Callable[[], Any]], *, what: str, remediation: list[str],
+def _verdict(ctx: Context, probes: dict[str, Callable[[], Any]], *, what: str, remediation: list[str],
              extra_details: list[str]) -> CheckResult:
-    """Run every probe; 403s make a ``fail`` naming them, any other error ends the check as ``error``."""
+    """Run every probe at once; 403s make a ``fail`` naming them, any other error ends the check as ``error``."""
     statuses: dict[str, Any] = {}
     denied: list[str] = []
     unknown: dict[str, TopdeskError] = {}
-    for name, probe in probes.items():
+    for name, outcome in ctx.gather(probes).items():
         try:
-            probe()
+            outcome.get()
             statuses[name] = "readable"
         except PermissionDenied as error:
             denied.append(name)

@@ -86,3 +86,42 @@ def test_a_prefetch_that_fails_before_caching_anything_leaves_the_check_to_try_i
     ctx = Context(settings=None)
     ctx.warm(make_prefetch("fact", "a.check", fetch=fact))
     assert ctx.peek("fact") is None
+
+
+class TestGather:
+    """Independent reads inside one check overlap, and their requests are credited to that check."""
+
+    def test_calls_run_at_once_and_come_back_by_name(self):
+        import threading
+
+        barrier = threading.Barrier(3, timeout=3)
+
+        def meet(value):
+            def call():
+                barrier.wait()  # BrokenBarrierError unless all three run at the same time
+                return value
+            return call
+
+        outcomes = Context(settings=None).gather({"a": meet(1), "b": meet(2), "c": meet(3)})
+        assert {name: outcome.get() for name, outcome in outcomes.items()} == {"a": 1, "b": 2, "c": 3}
+
+    def test_an_error_is_handed_back_not_raised(self):
+        import pytest
+
+        outcomes = Context(settings=None).gather({"ok": lambda: 1, "bad": lambda: 1 / 0})
+        assert outcomes["ok"].get() == 1 and isinstance(outcomes["bad"].error, ZeroDivisionError)
+        with pytest.raises(ZeroDivisionError):
+            outcomes["bad"].get()
+
+    def test_requests_made_in_the_helper_threads_are_credited_to_the_check(self):
+        from topdesk_preflight.client import TopdeskClient
+        from topdesk_preflight.sandbox import Sandbox
+
+        with Sandbox(scenario="healthy") as sb:
+            settings = sb.settings()
+            with TopdeskClient(settings) as client:
+                ctx = Context(settings, client)
+                with ctx.capture_check() as records:
+                    ctx.gather({"version": lambda: client.get_json("/version"),
+                                "branches": lambda: client.get_json("/branches")})
+        assert sorted(r.path for r in records) == ["/tas/api/branches", "/tas/api/version"]

@@ -321,7 +321,8 @@ class TopdeskClient:
         # Stateless Basic auth (§1.1): never keep cookies, so concurrent checks cannot interfere.
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         session.max_redirects = 5
-        adapter = _TrustAdapter(context, verify=self._verify, pool_maxsize=max(1, settings.concurrency))
+        # A check may overlap a few reads of its own (Context.gather), so keep room beyond one per worker.
+        adapter = _TrustAdapter(context, verify=self._verify, pool_maxsize=max(4, 4 * settings.concurrency))
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session

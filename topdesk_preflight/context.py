@@ -17,9 +17,10 @@ prefetch is just a cached error that the owning check reports as before.
 from __future__ import annotations
 
 import contextlib
-import threading
 import logging
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from attrs import frozen
 
@@ -75,6 +76,20 @@ def prefetches_for(check_ids: Iterable[str],
     wanted = set(check_ids)
     pool = PREFETCHES.values() if registered is None else registered
     return [p for p in pool if wanted.intersection(p.used_by)]
+
+
+@frozen
+class Outcome:
+    """The result of one call run by :meth:`Context.gather`: a value, or the exception it raised."""
+
+    value: Any = None
+    error: Exception | None = None
+
+    def get(self) -> Any:
+        """The value, or raise the error as if the call had been made here."""
+        if self.error is not None:
+            raise self.error
+        return self.value
 
 
 class Context:
@@ -134,6 +149,36 @@ class Context:
             log.debug("prefetch %s failed; the check that needs it reports why", item.name, exc_info=True)
         finally:
             self._local.records = previous
+
+    def gather(self, calls: Mapping[str, Callable[[], Any]]) -> dict[str, Outcome]:
+        """Run independent reads of one check at once and return each one's value or error, by name.
+
+        A check that probes several endpoints (four Supporting Files lists, say)
+        would otherwise spend one round trip per probe; here they overlap. The
+        requests made in the helper threads are credited to the calling check, so
+        its replayable evidence stays complete.
+        """
+        if len(calls) <= 1:
+            return {name: self._outcome(call) for name, call in calls.items()}
+        with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="preflight-gather") as pool:
+            futures = {name: pool.submit(self._recorded_outcome, call) for name, call in calls.items()}
+            finished = {name: future.result() for name, future in futures.items()}
+        for _, records in finished.values():
+            self._credit(records)
+        return {name: outcome for name, (outcome, _) in finished.items()}
+
+    def _recorded_outcome(self, call: Callable[[], Any]) -> tuple["Outcome", list[RequestRecord]]:
+        self._local.records, self._local.seen = [], set()  # facts used in this thread credit here
+        with self._capture() as direct:
+            outcome = self._outcome(call)
+        return outcome, list(direct) + list(self._local.records)
+
+    @staticmethod
+    def _outcome(call: Callable[[], Any]) -> "Outcome":
+        try:
+            return Outcome(value=call())
+        except Exception as exc:  # handed back to the check, which decides what it means
+            return Outcome(error=exc)
 
     def peek(self, key: str) -> Any:
         """A fact if it was already computed successfully, else None (never fetches)."""

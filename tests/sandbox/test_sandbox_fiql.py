@@ -116,3 +116,12 @@ class TestEvaluator:
     def test_unknown_fields_and_bad_literals_are_refused(self, bad: str) -> None:
         with pytest.raises(FiqlError):
             compile_query(bad, FIELDS)
+
+
+def test_equality_tests_every_match_must_pass_are_found_for_indexes():
+    from topdesk_preflight.sandbox.fiql import equalities, parse
+
+    assert equalities(parse('branch.id==abc;archived==false')) == [("branch.id", "abc"), ("archived", "false")]
+    assert equalities(parse('email=="a@b.c"')) == [("email", "a@b.c")]
+    assert equalities(parse("email==a,email==b")) == []  # an OR: no single value every match shares
+    assert equalities(parse("linkedPerson==null")) == []

@@ -146,3 +146,24 @@ def test_cli_lists_scenarios() -> None:
                             text=True, timeout=30, check=True)
     assert result.stdout.splitlines()[0].startswith("healthy")
     assert len(result.stdout.splitlines()) == len(SCENARIOS)
+
+
+def test_indexed_queries_on_large_answer_exactly_what_a_scan_answers():
+    """The large scenario's indexes only narrow; the same query on an unindexed copy gives the same rows."""
+    from topdesk_preflight.sandbox import build_scenario
+
+    indexed = build_scenario("large")
+    scanned = build_scenario("large")
+    scanned.indexes = {}
+    hq = indexed.branch_named(indexed.branch).id
+    queries = [("/tas/api/locations", f"branch.id=={hq};archived==false", "$fields"),
+               ("/tas/api/operators", 'email=="operator7@acme.example";archived==false', "fields"),
+               ("/tas/api/operators", f'email=="{indexed.email}"', "fields")]
+    answers = []
+    for state in (indexed, scanned):
+        with Sandbox(state=state, tls=False) as sb:
+            answers.append([requests.get(f"{sb.url}{path}", params={"query": q, field: "id,name"},
+                                         auth=(sb.login, sb.password), timeout=10).json()
+                            for path, q, field in queries])
+    assert answers[0] == answers[1]
+    assert len(answers[0][0]) == 30

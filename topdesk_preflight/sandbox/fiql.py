@@ -273,5 +273,20 @@ def _build(node: Node, fields: Mapping[str, Field]) -> Predicate:
 
 def compile_query(text: str, fields: Mapping[str, Field]) -> Predicate:
     """Turn FIQL text into ``predicate(record) -> bool`` over the given fields; raise FiqlError if unusable."""
-    return _build(parse(text), fields)
+    return compile_node(parse(text), fields)
+
+
+def compile_node(node: Node, fields: Mapping[str, Field]) -> Predicate:
+    """Like :func:`compile_query`, for a tree already parsed (so callers can also inspect it)."""
+    return _build(node, fields)
+
+
+def equalities(node: Node) -> list[tuple[str, str]]:
+    """The ``selector==value`` tests every match must pass (top level or inside the top-level AND).
+
+    An index on one of these selectors may narrow the records before the full predicate runs.
+    """
+    parts = node.parts if isinstance(node, And) else (node,)
+    return [(p.selector, p.values[0]) for p in parts
+            if isinstance(p, Comparison) and p.operator == "==" and p.values and p.values[0] is not None]
 

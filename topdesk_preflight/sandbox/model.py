@@ -10,7 +10,7 @@ Nothing here knows TOPdesk's JSON shapes; ``views.py`` renders them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import AbstractSet, Sequence
+from typing import AbstractSet, Any, Callable, Sequence
 from uuid import NAMESPACE_URL, uuid5
 
 from attrs import define, field, frozen
@@ -181,6 +181,30 @@ class State:
     email: str = "hcp@acme.example"
     rooms: tuple[str, ...] = ()  # room names the user expects (--room), when the scenario is about them
     description: str = ""
+    #: Equality indexes, {collection: {selector: {casefolded value: [records]}}}, built by
+    #: :meth:`build_indexes` for big read-only data (``large``); empty means every query scans.
+    indexes: dict[str, dict[str, dict[str, list[Any]]]] = field(factory=dict, repr=False)
+
+    def build_indexes(self) -> None:
+        """Index what the checks filter big lists on, as a database would; rebuild after changing records.
+
+        The index only narrows: every candidate still passes the full query, so a stale index
+        could hide a record but never add a wrong one. Scenarios that tests mutate have none.
+        """
+
+        def by(records: list[Any], key: Callable[[Any], Any]) -> dict[str, list[Any]]:
+            index: dict[str, list[Any]] = {}
+            for record in records:
+                value = key(record)
+                if value is not None:
+                    index.setdefault(str(value).casefold(), []).append(record)
+            return index
+
+        self.indexes = {
+            "locations": {"branch.id": by(self.locations, lambda r: r.branch.id if r.branch else None)},
+            "operators": {"email": by(self.operators, lambda r: r.email or None)},
+            "persons": {"email": by(self.persons, lambda r: r.email or None)},
+        }
 
     # -- look-ups used by scenarios and tests (first match; names are unique within a scenario) --
     def branch_named(self, name: str) -> Branch:
