@@ -307,3 +307,18 @@ def test_no_proxy_sends_the_checks_direct(sandbox_factory, run, proxy, monkeypat
     tcp = run(sb, "network.tcp").result("network.tcp")
     assert tcp.status is Status.PASS and tcp.evidence["via_proxy"] is None
     assert p.requests == []
+
+
+def test_the_api_calls_take_the_proxy_from_the_environment_too(sandbox_factory, proxy, monkeypatch):
+    from topdesk_preflight.client import TopdeskClient
+
+    p = proxy()
+    sb = sandbox_factory()
+    with TopdeskClient(sb.settings()) as client:
+        assert client.get_json("/version")["version"]
+    assert [r.rsplit(" ", 1)[0] for r in p.requests] == [f"CONNECT 127.0.0.1:{sb.port}"]
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with TopdeskClient(sb.settings()) as client:
+        client.get_json("/version")
+    assert len(p.requests) == 1  # NO_PROXY: straight to TOPdesk
