@@ -21,8 +21,6 @@ import pytest
 from topdesk_preflight.sandbox import Sandbox
 
 READ_METHODS = frozenset({"GET", "HEAD"})
-#: Tests that send a write on purpose (from their own requests session, not the tool's client).
-WRITES_ON_PURPOSE = ("tests/sandbox/test_sandbox_server.py::TestRequestLog::test_writes_are_refused_with_405",)
 
 TALLY: collections.Counter[str] = collections.Counter()
 _writes: list[str] = []
@@ -45,12 +43,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     Sandbox.record = _original_record  # type: ignore[method-assign]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.nodeid.startswith(WRITES_ON_PURPOSE):
-            item.add_marker("sends_writes")
 
 
 @pytest.fixture(autouse=True)
@@ -88,3 +80,20 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("-", "reliability tallies")
         for name, count in sorted(TALLY.items()):
             terminalreporter.write_line(f"{name}: {count}")
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    """One healthy sandbox over TLS per test module; ``sb`` resets it before and after each test."""
+    with Sandbox(scenario="healthy", tls=True) as started:
+        yield started
+
+
+@pytest.fixture
+def sb(sandbox: Sandbox) -> Iterator[Sandbox]:
+    sandbox.clear_faults()
+    sandbox.clear_requests()
+    yield sandbox
+    sandbox.clear_faults()
+    if sandbox.scenario != "healthy":
+        sandbox.load("healthy")

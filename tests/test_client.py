@@ -15,21 +15,7 @@ from topdesk_preflight.client import (
     fields_param,
     parse_retry_after,
 )
-from topdesk_preflight.sandbox import Sandbox
 from datetime import UTC
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with Sandbox(scenario="healthy", tls=True) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.clear_faults()
-    sandbox.clear_requests()
-    return sandbox
 
 
 @pytest.fixture

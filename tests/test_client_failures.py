@@ -29,22 +29,6 @@ PAGE_401 = ("<!DOCTYPE html><html><head><title>401 - Unauthorized</title></head>
             "</body></html>")
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    with Sandbox(scenario="healthy", tls=True) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.clear_faults()
-    sandbox.clear_requests()
-    yield sandbox
-    sandbox.clear_faults()
-    if sandbox.scenario != "healthy":
-        sandbox.load("healthy")
-
-
 def make_client(settings, **kw):
     return TopdeskClient(settings, retry_wait=tenacity.wait_none(), **kw)
 

@@ -10,23 +10,9 @@ import tenacity
 
 from topdesk_preflight.client import PERSON_V2_COLLECTION, Paging, TopdeskClient
 from topdesk_preflight.errors import BadResponseError, NotTopdeskError, PermissionDenied
-from topdesk_preflight.sandbox import Fault, Sandbox
+from topdesk_preflight.sandbox import Fault
 
 OPERATORS = "/tas/api/operators"
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with Sandbox(scenario="healthy", tls=True) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.clear_faults()
-    sandbox.clear_requests()
-    yield sandbox
-    sandbox.clear_faults()
 
 
 @pytest.fixture

@@ -21,25 +21,9 @@ from topdesk_preflight.errors import (
     RequestTimeout,
     ServerError,
 )
-from topdesk_preflight.sandbox import Fault, Sandbox
+from topdesk_preflight.sandbox import Fault
 
 VERSION = "/tas/api/version"
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with Sandbox(scenario="healthy", tls=True) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.clear_faults()
-    sandbox.clear_requests()
-    yield sandbox
-    sandbox.clear_faults()
-    if sandbox.scenario != "healthy":
-        sandbox.load("healthy")
 
 
 def make_client(sb, *, deadline=None, wait=None, **settings):

@@ -21,18 +21,9 @@ SECRET = "Xq7!pa55-w0rd;s3cr3t"
 
 @pytest.fixture(scope="module")
 def sandbox():
+    """This module's sandbox hands out a distinctive password, so any trace of it can be found."""
     with Sandbox(scenario="healthy", tls=True, password=SECRET) as sb:
         yield sb
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.clear_faults()
-    sandbox.clear_requests()
-    yield sandbox
-    sandbox.clear_faults()
-    if sandbox.scenario != "healthy":
-        sandbox.load("healthy")
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "post", "TRACE"])
