@@ -199,3 +199,21 @@ def test_debug_logging_keeps_one_handler_however_often_main_runs(tmp_path, capsy
             logging.getLogger("urllib3").removeHandler(handler)
         logging.getLogger("topdesk_preflight").setLevel(logging.NOTSET)
         logging.getLogger("urllib3").setLevel(logging.NOTSET)
+
+
+class TestDemoShowsSilences:
+    def test_the_default_demo_silences_one_finding_as_an_example(self, tmp_path):
+        proc = run_cli("--demo", "--no-html", "--output-dir", str(tmp_path))
+        assert "rooms.reservable is silenced until" in proc.stdout
+        data = json.loads(next(tmp_path.glob("*.json")).read_text())
+        assert {c["id"]: c["silenced"] for c in data["checks"]}["rooms.reservable"].startswith(
+            "The facility team makes Borealis 2.10 reservable")
+
+    def test_a_config_file_replaces_the_example(self, tmp_path):
+        config = tmp_path / "c.toml"
+        config.write_text('[[silence]]\nid = "rooms.typed"\nreason = "known, fixing"\n')
+        proc = run_cli("--demo", "--no-html", "--output-dir", str(tmp_path), "--config", str(config))
+        data = json.loads(next(tmp_path.glob("*.json")).read_text())
+        silenced = {c["id"] for c in data["checks"] if c.get("silenced")}
+        assert silenced == {"rooms.typed"}
+        assert proc.returncode == cli.EXIT_NOT_READY  # the other failures still count

@@ -222,10 +222,29 @@ def _run_demo(scenario: str, flags: dict[str, Any], extras: dict[str, Any] | Non
 
         overrides["app_password_expires"] = _parse_date(overrides["app_password_expires"],
                                                         "--app-password-expires")
+    overrides["silences"] = _demo_silences(scenario, flags.get("config"))
     with Sandbox(scenario=scenario, tls=True) as sandbox:
         out = sys.stderr if flags.get("json_path") == "-" else sys.stdout
         out.write(f"Demo: the built-in TOPdesk simulator, scenario {scenario!r}, at {sandbox.url}\n")
+        for silence in overrides["silences"]:
+            out.write(f"Demo: {silence.id} is silenced until {silence.until} (an example of a [[silence]] "
+                      "entry in a --config file)\n")
         return execute(sandbox.settings(**overrides), extras=extras)
+
+
+def _demo_silences(scenario: str, config: str | None) -> tuple[Any, ...]:
+    """The config file's silences; without one, the default demo shows what a silence looks like."""
+    from datetime import date, timedelta
+
+    from topdesk_preflight.settings import Silence, load_silences
+
+    if config:
+        return load_silences(config)
+    if scenario != DEMO_DEFAULT_SCENARIO:
+        return ()
+    until = date.today() + timedelta(days=14)
+    return (Silence("rooms.reservable", "The facility team makes Borealis 2.10 reservable this sprint "
+                                        "(ticket FAC-2231)", until),)
 
 
 def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:

@@ -332,6 +332,11 @@ def _read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     return {_CONFIG_ALIASES.get(k.replace("-", "_"), k.replace("-", "_")): v for k, v in section.items()}
 
 
+def load_silences(config_path: str | os.PathLike[str]) -> tuple[Silence, ...]:
+    """Only the ``[[silence]]`` entries of a config file (the demo takes them, nothing else)."""
+    return _parse_silences(_read_config(config_path).get("silence"), os.fspath(config_path))
+
+
 def read_password_file(path: str | os.PathLike[str]) -> Secret:
     """Read the application password from a file (first line, surrounding white space removed)."""
     try:
