@@ -217,3 +217,15 @@ class TestDemoShowsSilences:
         silenced = {c["id"] for c in data["checks"] if c.get("silenced")}
         assert silenced == {"rooms.typed"}
         assert proc.returncode == cli.EXIT_NOT_READY  # the other failures still count
+
+
+def test_an_error_without_any_failure_exits_four_readiness_unknown(tmp_path, capsys):
+    from topdesk_preflight.sandbox import Fault, Sandbox
+
+    with Sandbox(scenario="healthy") as sb:
+        sb.inject("/tas/api/locations/types", Fault.status(500))
+        code = cli.execute(sb.settings(output_dir=str(tmp_path), no_html=True, retries=0))
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_UNKNOWN
+    assert "Readiness unknown" in out
+    assert "rooms.types_defined" in out
