@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from topdesk_preflight.model import Status
+from topdesk_preflight.model import Status, split_actor
 from topdesk_preflight.runner import run_preflight
 from topdesk_preflight.sandbox import Sandbox
 
@@ -83,6 +83,8 @@ def test_the_whole_catalogue_names_the_cause_and_what_to_fix(sandbox: Sandbox, s
     for result in report.results:
         if result.status is not Status.PASS:
             assert result.remediation or result.status is Status.SKIPPED, f"{result.id} says nothing to do"
+        for step in result.remediation:
+            assert split_actor(step)[0], f"{result.id}: every step says who acts: {step!r}"
     assert {r.method for r in sandbox.requests} <= {"GET", "HEAD"}
 
 

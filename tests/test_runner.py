@@ -324,3 +324,19 @@ def test_a_failed_prefetch_yields_the_same_verdict_as_a_failed_fetch_by_the_chec
     assert verdicts(warm) == verdicts(cold)
     assert warm.result("branch.exists").status is Status.ERROR
     assert warm_paths.count("/tas/api/branches") == cold_paths.count("/tas/api/branches") == 1
+
+
+def test_an_errors_hint_says_who_can_act_on_it():
+    from topdesk_preflight.errors import ConnectError, NotTopdeskError, ServerError
+    from topdesk_preflight.model import split_actor
+
+    def raising(exc):
+        def check(ctx):
+            raise exc
+        return check
+
+    results = run(make_registry(("a.net", raising(ConnectError("refused", path="/tas/api/version"))),
+                                ("a.server", raising(ServerError("boom", path="/x", status=503))),
+                                ("a.url", raising(NotTopdeskError("html", path="/tas/api/version")))))
+    actors = [split_actor(r.remediation[0])[0] for r in results]
+    assert actors == ["Network administrator", "TOPdesk administrator", "HCP administrator"]

@@ -25,7 +25,16 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from topdesk_preflight.model import CheckResult, Report, Status, Target, evolve
+from topdesk_preflight.model import (
+    ACTOR_HCP,
+    ACTOR_NETWORK,
+    ACTOR_TOPDESK,
+    CheckResult,
+    Report,
+    Status,
+    Target,
+    evolve,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.context import Context, Prefetch
@@ -85,13 +94,24 @@ class _Warm:
 
 
 def _error_from_exception(exc: Exception) -> CheckResult:
-    """Turn an unexpected exception into an ``error`` result that names the cause."""
+    """Turn an unexpected exception into an ``error`` result that names the cause and who can act."""
     hint = getattr(exc, "hint", None)
     return CheckResult.errored(
         f"Could not complete the check: {_describe(exc)}",
-        remediation=[hint] if hint else [],
+        remediation=[f"{_actor_for(exc)}: {hint}"] if hint else [],
         evidence={"exception": type(exc).__name__},
     )
+
+
+def _actor_for(exc: Exception) -> str:
+    """Who can act on a client error's hint: the network path, TOPdesk's side, or whoever runs HCP."""
+    from topdesk_preflight.errors import HTTPStatusError, PermissionDenied, TransportError
+
+    if isinstance(exc, TransportError):
+        return ACTOR_NETWORK
+    if isinstance(exc, PermissionDenied) or (isinstance(exc, HTTPStatusError) and exc.status >= 500):
+        return ACTOR_TOPDESK
+    return ACTOR_HCP
 
 
 def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int = 8,
@@ -156,8 +176,8 @@ def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int
             for check_id in list(running):
                 finish(check_id, CheckResult.errored(
                     f"the run's deadline of {deadline_s:g} s was reached before this check finished",
-                    remediation=["Run again with a larger --timeout, or check the network path "
-                                 "to TOPdesk: answers are very slow."]))
+                    remediation=[f"{ACTOR_HCP}: run topdesk-preflight again with a larger --deadline; "
+                                 "if answers stay this slow, have the network path to TOPdesk checked."]))
             for check_id in list(pending):
                 pending.remove(check_id)
                 finish(check_id, CheckResult.errored(
@@ -176,8 +196,9 @@ def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int
                 if t0 is not None and now - t0 >= limit:
                     finish(check_id, evolve(CheckResult.errored(
                         f"timed out after {limit:g} s",
-                        remediation=["TOPdesk answered too slowly for this check; run again, "
-                                     "or raise --timeout if the instance is known to be slow."]),
+                        remediation=[f"{ACTOR_HCP}: TOPdesk answered too slowly for this check; run "
+                                     "topdesk-preflight again, or raise --timeout if the instance is known "
+                                     "to be slow."]),
                         duration_s=round(now - t0, 3)))
                     replacement = _Worker(tasks, done, ctx)  # the stuck worker keeps its thread
                     replacement.start()
