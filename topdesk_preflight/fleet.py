@@ -419,8 +419,10 @@ def _check_tenant(tenant: Tenant, run: Callable[[Settings], Report],
     from topdesk_preflight import reports
 
     json_path, html_path = reports.default_paths(report, Path(output_dir) / tenant.slug)
-    written_json = reports.write_json(report, json_path)
-    written_html = reports.write_html(report, html_path) if html else None
+    json_text = reports.render_json(report)  # once: the HTML embeds the same bytes and their SHA-256
+    written_json = reports.write_json(report, json_path, json_text=json_text)
+    written_html = (reports.write_html(report, html_path, json_text=json_text, json_name=json_path.name)
+                    if html else None)
     return TenantOutcome(tenant, report=report, json_path=written_json, html_path=written_html,
                          duration_s=duration)
 
