@@ -28,9 +28,9 @@ JSON_ACCEPT = "application/json"
 # checks/person.py asks persons v2 with this media type ([C-spec] supporting-files 2.7.11, topdesk-api.md §6.2).
 PERSON_V2_ACCEPT = "application/x.topdesk-person-v2+json"
 
-# RequestRecord does not keep request headers. checks/person.py sends the persons v2 Accept header on
-# exactly one kind of request, GET /tas/api/persons/{id} (v1's fallback is /persons/id/{id}), so that
-# path shape is taken to mean v2. If RequestRecord ever records an ``accept`` value, it wins.
+# The client records the Accept header it sent (RequestRecord.accept), which is what a replay uses.
+# Records made without it (older reports, hand-built records) fall back to the path: checks/person.py
+# sends the persons v2 Accept header on GET /tas/api/persons/{id} (v1's fallback is /persons/id/{id}).
 _PERSON_V2_PATH = re.compile(r"^/tas/api/persons/(?!id/)[^/?]+(\?|$)")
 # curl treats [] and {} in a URL as glob patterns; --globoff makes it send them as they are.
 _GLOB_CHARACTERS = re.compile(r"[\[\]{}]")

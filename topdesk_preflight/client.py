@@ -520,10 +520,11 @@ class TopdeskClient:
     def _send_once(self, method: str, path: str, prepared: requests.PreparedRequest,
                    attempt: int, max_attempts: int) -> ApiResponse:
         left = self.time_left()
+        accept = prepared.headers.get("Accept")
         if left <= 0:
             error = RequestTimeout(f"{method} {path} was not sent: the run's time limit had run out.",
                                    path=path, phase="deadline")
-            self._note(method, path, None, 0.0, 0, error, attempt, max_attempts)
+            self._note(method, path, None, 0.0, 0, error, attempt, max_attempts, accept)
             raise error
         connect_s = max(0.001, min(self.settings.connect_timeout, left))
         read_s = max(0.001, min(self.settings.timeout, left))
@@ -537,19 +538,20 @@ class TopdeskClient:
             finally:
                 raw.close()
         except TopdeskError as failure:
-            self._note(method, path, None, time.monotonic() - started, 0, failure, attempt, max_attempts)
+            self._note(method, path, None, time.monotonic() - started, 0, failure, attempt, max_attempts, accept)
             raise
         except (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException,
                 OSError) as exc:
             translated = _transport_error(exc, method, path, self.settings, connect_s, read_s)
-            self._note(method, path, None, time.monotonic() - started, 0, translated, attempt, max_attempts)
+            self._note(method, path, None, time.monotonic() - started, 0, translated, attempt, max_attempts,
+                       accept)
             raise translated from None
         elapsed = time.monotonic() - started
         headers = MappingProxyType(CaseInsensitiveDict(raw.headers))
         response = ApiResponse(status=raw.status_code, path=path, headers=headers, body=body,
                                content_type=raw.headers.get("Content-Type", ""), elapsed_s=elapsed,
                                method=method)
-        self._note(method, path, response.status, elapsed, len(body), None, attempt, max_attempts)
+        self._note(method, path, response.status, elapsed, len(body), None, attempt, max_attempts, accept)
         return response
 
     def _read_body(self, raw: requests.Response, method: str, path: str) -> bytes:
@@ -577,9 +579,10 @@ class TopdeskClient:
         return b"".join(chunks)
 
     def _note(self, method: str, path: str, status: int | None, elapsed: float, size: int,
-              error: TopdeskError | None, attempt: int, max_attempts: int) -> None:
+              error: TopdeskError | None, attempt: int, max_attempts: int, accept: str | None = None) -> None:
         self._record(RequestRecord(method=method, path=path, status=status, duration_s=round(elapsed, 4),
-                                   bytes=size, error=f"{type(error).__name__}: {error.message}" if error else None))
+                                   bytes=size, error=f"{type(error).__name__}: {error.message}" if error else None,
+                                   accept=accept))
         if error is None:
             http_log.debug("%s %s -> %s, %d B, %d ms, attempt %d/%d", method, path, status, size,
                            round(elapsed * 1000), attempt, max_attempts)

@@ -69,6 +69,7 @@ class RequestRecord:
     duration_s: float = 0.0
     bytes: int = 0
     error: str | None = None
+    accept: str | None = None  # the Accept header sent: persons v2 needs its own, so a replay must too
 
 
 @frozen

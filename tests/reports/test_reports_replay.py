@@ -149,7 +149,9 @@ def test_replaying_each_command_against_the_sandbox_gives_the_recorded_status(sa
             assert answer.status_code == request_record.status, (result.id, request_record.path)
             replayed += 1
     assert replayed >= 10
-    assert any(accept_is_inferred(r) for result in report.results for r in result.requests)  # persons v2 too
+    # persons v2 too, with the Accept header the client recorded rather than one guessed from the path
+    v2 = [r for result in report.results for r in result.requests if "person-v2" in accept_header(r)]
+    assert v2 and not any(accept_is_inferred(r) for r in v2)
 
 
 def test_a_report_without_settings_falls_back_to_its_target():
@@ -159,3 +161,14 @@ def test_a_report_without_settings_falls_back_to_its_target():
     command = json.loads(render_json(report))["checks"][0]["requests"][0]["curl"]
     assert options(command)[1]["-u"] == "ops:$TOPDESK_APP_PASSWORD"
     assert command.endswith("'https://acme.topdesk.net/tas/api/version'")
+
+
+def test_the_client_records_the_accept_header_so_a_persons_v2_list_replays_exactly():
+    """The email check asks the persons v2 list with its own media type; the curl command must too."""
+    from topdesk_preflight.runner import run_preflight
+
+    with Sandbox(scenario="healthy") as sb:
+        report = run_preflight(sb.settings(only=("operator.email_unique",)))
+    persons = [r for r in report.result("operator.email_unique").requests if r.path.startswith("/tas/api/persons?")]
+    assert persons and accept_header(persons[0]) == "application/x.topdesk-collection-person-v2+json"
+    assert not accept_is_inferred(persons[0])
