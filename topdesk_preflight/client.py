@@ -265,7 +265,7 @@ class _TrustAdapter(HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         """The last gate before the socket: even code that reaches past :meth:`TopdeskClient.request` to
-        the session (``client._session.post(...)``) cannot send anything but GET or HEAD."""
+        the session directly cannot send anything but GET or HEAD."""
         method = str(request.method or "").upper()
         if method not in READ_METHODS:
             raise ReadOnlyViolation(f"Refused to send {method} {urlsplit(request.url or '').path}: "

@@ -105,17 +105,10 @@ def _cases(retryable_only: bool = False) -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def matrix_sandbox() -> Iterator[Sandbox]:
-    with Sandbox(scenario="healthy", password=SECRET) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(matrix_sandbox: Sandbox) -> Iterator[Sandbox]:
-    matrix_sandbox.clear_faults()
-    matrix_sandbox.clear_requests()
-    yield matrix_sandbox
-    matrix_sandbox.clear_faults()
+def sandbox() -> Iterator[Sandbox]:
+    """This module's sandbox hands out the distinctive password; tests/conftest.py's ``sb`` resets it."""
+    with Sandbox(scenario="healthy", password=SECRET) as started:
+        yield started
 
 
 def test_the_matrix_covers_every_endpoint_a_healthy_run_reads() -> None:

@@ -30,17 +30,10 @@ LEAK_SCENARIOS = sorted(set(SCENARIOS) - {"large"})
 
 
 @pytest.fixture(scope="module")
-def leak_sandbox() -> Iterator[Sandbox]:
-    with Sandbox(scenario="healthy", password=SECRET) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(leak_sandbox: Sandbox) -> Iterator[Sandbox]:
-    leak_sandbox.clear_faults()
-    yield leak_sandbox
-    leak_sandbox.clear_faults()
-    leak_sandbox.load("healthy")
+def sandbox() -> Iterator[Sandbox]:
+    """This module's sandbox hands out the distinctive password; tests/conftest.py's ``sb`` resets it."""
+    with Sandbox(scenario="healthy", password=SECRET) as started:
+        yield started
 
 
 def test_the_scan_finds_the_password_in_every_shape_it_looks_for() -> None:
