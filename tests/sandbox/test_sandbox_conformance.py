@@ -1,6 +1,8 @@
 """The sandbox answers like TOPdesk: bodies match the official 200 schemas, paging and quirks as documented.
 
-Bodies are validated over real HTTPS against the GET operation's 200 schema in ../shared/topdesk-openapi (beside the project root).
+Bodies are validated over real HTTPS against the GET operation's 200 schema in the official specs vendored in
+``tests/sandbox/openapi/`` (see its README.md for versions, sources and how they were trimmed); nothing outside
+the repository is read, so a bare clone runs these tests.
 Two relaxations, both from real TOPdesk answers rather than the spec: any property may be ``null`` (unset
 dropdowns are ``null`` in the rapid7 fixtures), and date formats are not checked (supporting files send
 ``…000+0000``, which is not RFC 3339). On top, every key the sandbox sends must be a property the spec
@@ -17,8 +19,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-# ../shared sits beside the project root, in development and in CI alike.
-SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "topdesk-openapi"
+# The official GET operations the sandbox serves, trimmed from TOPdesk's specs (openapi/README.md).
+SPEC_DIR = Path(__file__).resolve().parent / "openapi"
+SPEC_DIR_SHOWN = "tests/sandbox/openapi"
 V2 = "application/x.topdesk-collection-person-v2+json"
 
 
@@ -26,7 +29,7 @@ V2 = "application/x.topdesk-collection-person-v2+json"
 def _operations() -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for spec in sorted(SPEC_DIR.glob("*.json")):
-        data = json.loads(spec.read_text())
+        data = json.loads(spec.read_text(encoding="utf-8"))
         if data["base_path"] != "/tas/api":
             continue
         for op in data["operations"]:
@@ -51,8 +54,15 @@ def _allow_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def schema_for(spec_path: str, status: str = "200") -> dict[str, Any]:
-    output = _operations()[spec_path]
-    content = output[status]["content"]
+    operations = _operations()
+    if not operations:
+        pytest.fail(f"no TOPdesk specs in {SPEC_DIR_SHOWN}: the vendored *.json files are missing (see its README.md)")
+    if spec_path not in operations:
+        pytest.fail(f"no GET {spec_path} in the specs in {SPEC_DIR_SHOWN}: vendor that operation (see its README.md)")
+    output = operations[spec_path]
+    content = output.get(status, {}).get("content")
+    if not content:
+        pytest.fail(f"GET {spec_path} in {SPEC_DIR_SHOWN} documents no {status} body (it has {sorted(output)})")
     schema = next(iter(content.values()))["schema"]
     return _nullable({**schema, "$defs": output.get("$defs", {})})
 
@@ -87,6 +97,13 @@ def assert_conforms(body: Any, spec_path: str, status: str = "200") -> None:
     schema = schema_for(spec_path, status)
     jsonschema.validate(body, schema)
     assert unknown_keys(body, schema, schema) == [], f"fields the spec of {spec_path} does not name"
+
+
+def test_a_schema_that_is_not_vendored_fails_naming_the_operation_and_the_folder() -> None:
+    with pytest.raises(pytest.fail.Exception, match=r"no GET /nowhere in the specs in tests/sandbox/openapi"):
+        schema_for("/nowhere")
+    with pytest.raises(pytest.fail.Exception, match=r"GET /version in tests/sandbox/openapi documents no 418 body"):
+        schema_for("/version", "418")
 
 
 ENDPOINTS = [
