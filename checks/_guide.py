@@ -55,3 +55,16 @@ MENU_APP_PASSWORDS = "User menu -> My Settings -> Application Password"
 PERMISSIONS_NEEDED = ("Reservation Management: create / read / update / delete; API Access: all; "
                       "Supporting Files: read / write / create / delete / archive")
 ROOM_TYPE_NAMES = ("Room", "Desk")
+
+#: One wording for the one fix of a missing Supporting Files permission: every check that meets the
+#: refusal gives exactly this step, so the reports merge them into one problem with one step.
+SUPPORTING_FILES_STEP = topdesk_admin(
+    f"In {MENU_PERMISSION_GROUP}, open the operator's permission group, expand Supporting Files permissions "
+    "and check mark all under read / write / create / delete / archive, then save.")
+
+# The settings a check needs and the flag that gives each: a check without its setting is
+# "not checked" (skipped, naming the flag), never a pass.
+FLAG_BRANCH = "--branch"
+FLAG_ROOM = "--room"
+FLAG_EXPIRES = "--app-password-expires"
+NOT_CHECKED_BRANCH = "Not checked: give --branch (the branch name configured in HCP)."

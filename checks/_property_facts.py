@@ -124,9 +124,11 @@ def has_hcp_type(room: dict[str, Any]) -> bool:
     return name is not None and name.casefold() in _HCP_TYPES
 
 
-def is_reservable(room: dict[str, Any]) -> bool:
+def reservable_flag(room: dict[str, Any]) -> bool | None:
+    """The room card's Reservable box, or None when the answer did not say (then nothing is known)."""
     management = room.get("reservationManagement")
-    return isinstance(management, dict) and management.get("reservable") is True
+    flag = management.get("reservable") if isinstance(management, dict) else None
+    return flag if isinstance(flag, bool) else None
 
 
 def room_label(room: dict[str, Any]) -> str:
@@ -212,7 +214,7 @@ def room_row(room: dict[str, Any], problem: str | None = None) -> dict[str, Any]
         "roomNumber": room.get("roomNumber"),
         "branch": branch_name_of(room),
         "type": room_type(room),
-        "reservable": is_reservable(room),
+        "reservable": reservable_flag(room),
         # [I] topdesk-api.md §8: HCP's import filter is not public; the guide names Type Room/Desk
         "hcp_imports": has_hcp_type(room),
         "problem": problem,

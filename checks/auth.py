@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from topdesk_preflight.checks._guide import (
-    CREATING_APP_PASSWORD, MENU_APP_PASSWORDS, MENU_OPERATOR_SETTINGS, MENU_PERMISSION_GROUP,
+    CREATING_APP_PASSWORD, FLAG_EXPIRES, MENU_APP_PASSWORDS, MENU_OPERATOR_SETTINGS, MENU_PERMISSION_GROUP,
     TS_APP_PASSWORD_LOST, TS_HCP_CANNOT_CONNECT, hcp_admin, topdesk_admin,
 )
 from topdesk_preflight.checks._operator_facts import current_operator
@@ -114,10 +114,10 @@ def app_password_expiry(ctx: Context) -> CheckResult:
     expires: date | None = ctx.settings.app_password_expires
     window = ctx.settings.expiry_warning_days
     if expires is None:
-        return CheckResult.passed(
+        return CheckResult.unchecked(
             "Not checked: give --app-password-expires (the date set when the application password was "
             "created); TOPdesk's API does not show it.",
-            evidence={"expires": None})
+            enable_with=FLAG_EXPIRES, evidence={"expires": None})
     days_left = (expires - date.today()).days
     evidence = {"expires": expires.isoformat(), "days_left": days_left, "warning_days": window}
     renew = [

@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 from topdesk_preflight.checks._guide import (
-    CREATING_A_BRANCH, MENU_BRANCH_SETTINGS, MENU_PERMISSION_GROUP, hcp_admin, topdesk_admin,
+    CREATING_A_BRANCH, FLAG_BRANCH, MENU_BRANCH_SETTINGS, NOT_CHECKED_BRANCH, SUPPORTING_FILES_STEP, hcp_admin,
+    topdesk_admin,
 )
 from topdesk_preflight.checks._property_facts import branch_lookup, names_list
 from topdesk_preflight.context import Context
@@ -39,8 +40,8 @@ def branch_exists(ctx: Context) -> CheckResult:
     """
     name = ctx.settings.branch
     if not name:
-        return CheckResult.passed(
-            "not checked: give --branch (the branch name configured in HCP)",
+        return CheckResult.unchecked(
+            NOT_CHECKED_BRANCH, enable_with=FLAG_BRANCH,
             details=["Without the branch name the room checks cannot tell which rooms HCP will import."],
             evidence={"branch_id": None, "branch_name": None})
     try:
@@ -49,9 +50,7 @@ def branch_exists(ctx: Context) -> CheckResult:
         return CheckResult.failed(
             f"Cannot look up the branch {name!r}: this account may not read branches",
             details=[str(error)],
-            remediation=[topdesk_admin(
-                f"In {MENU_PERMISSION_GROUP}, open the operator's permission group, expand Supporting Files "
-                "permissions and check mark read / write / create / delete / archive, then save.")],
+            remediation=[SUPPORTING_FILES_STEP],
             evidence={"branch_id": None, "branch_name": name, "http_status": error.status})
     assert lookup is not None
     evidence: dict[str, Any] = {"branch_name": name, "matches": [_brief(b) for b in lookup.matches]}

@@ -13,8 +13,8 @@ from typing import Any, Iterable
 
 from topdesk_preflight import fiql
 from topdesk_preflight.checks._guide import (
-    CREATING_A_PERSON, CREATING_AN_OPERATOR, MENU_OPERATOR_SETTINGS, MENU_PERSON_SETTINGS, hcp_admin,
-    topdesk_admin,
+    CREATING_A_PERSON, CREATING_AN_OPERATOR, FLAG_BRANCH, MENU_OPERATOR_SETTINGS, MENU_PERSON_SETTINGS,
+    SUPPORTING_FILES_STEP, hcp_admin, topdesk_admin,
 )
 from topdesk_preflight.checks._operator_facts import (
     DUPLICATES_SHOWN, current_operator, operator_label, same_text,
@@ -95,7 +95,8 @@ def email_unique(ctx: Context) -> CheckResult:
     linked = operator.get("linkedPerson") or {}
     own_person = linked.get("id") if isinstance(linked, dict) else None
     if not email:  # operator.account fails then; this check is normally skipped
-        return CheckResult.passed("Not checked: the operator has no email.", evidence={"email": None})
+        return CheckResult.skipped("Not checked: the operator has no email (see operator.account).",
+                                   evidence={"email": None})
     query = fiql.with_active(fiql.eq("email", email))
     evidence: dict[str, Any] = {EVIDENCE_OPERATOR_EMAIL: email, "query": str(query)}
     found = ctx.gather({  # both lists at once: one round trip, not two
@@ -114,8 +115,7 @@ def email_unique(ctx: Context) -> CheckResult:
             f"Cannot verify that {email} is unique: this account may not read {_endpoint(exc.path)} "
             f"({'; '.join(exc.messages) or exc.status}).",
             evidence=evidence,
-            remediation=[topdesk_admin("Give the operator's permission group read permission on Supporting "
-                                       "Files (see permissions.supporting_files), then run again.")])
+            remediation=[SUPPORTING_FILES_STEP])
     other_operators = [o for o in operators if o.get("id") not in own_ids and _active(o)]
     other_persons = [p for p in persons if p.get("id") != own_person and _active(p)]
     duplicates = [("operator", o) for o in other_operators] + [("person", p) for p in other_persons]
@@ -183,9 +183,9 @@ def branch(ctx: Context) -> CheckResult:
                 "configured_branch_id": wanted_id, "configured_branch_name": wanted_name}
     label = operator_label(operator)
     if not wanted_id:
-        return CheckResult.passed(
+        return CheckResult.unchecked(
             f"Not checked: no configured branch to compare with (give --branch); the operator {label} is in "
-            f"{own.get('name')!r}.", evidence=evidence)
+            f"{own.get('name')!r}.", enable_with=FLAG_BRANCH, evidence=evidence)
     if own.get("id") == wanted_id:
         return CheckResult.passed(f"The operator {label} belongs to the branch {wanted_name!r}.",
                                   evidence=evidence)

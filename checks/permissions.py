@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from topdesk_preflight.checks._guide import (
     ASSIGNING_PERMISSION_GROUP, MENU_OPERATOR_PERMISSION_GROUPS, MENU_PERMISSION_GROUP, PERMISSIONS_NEEDED,
-    REGISTERING_PERMISSION_GROUP, topdesk_admin,
+    REGISTERING_PERMISSION_GROUP, SUPPORTING_FILES_STEP, topdesk_admin,
 )
 from topdesk_preflight.checks._operator_facts import current_operator
 from topdesk_preflight.checks._property_facts import branch_lookup, id_value, names_list
@@ -91,9 +91,7 @@ def supporting_files(ctx: Context) -> CheckResult:
     }
     return _verdict(
         ctx, probes, what="Supporting Files",
-        remediation=[topdesk_admin(
-            f"In {MENU_PERMISSION_GROUP}, open the operator's permission group, expand Supporting Files "
-            "permissions and check mark all under read / write / create / delete / archive, then save.")],
+        remediation=[SUPPORTING_FILES_STEP],
         extra_details=[NOT_PROVABLE])
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from topdesk_preflight.checks._guide import CREATING_A_PERSON, MENU_PERSON_SETTINGS, topdesk_admin
+from topdesk_preflight.checks._guide import (
+    CREATING_A_PERSON, MENU_PERSON_SETTINGS, SUPPORTING_FILES_STEP, topdesk_admin,
+)
 from topdesk_preflight.checks._operator_facts import current_operator, operator_label, same_text
 from topdesk_preflight.context import Context
 from topdesk_preflight.model import CheckResult
@@ -55,8 +57,7 @@ def linked(ctx: Context) -> CheckResult:
         return CheckResult.warned(
             f"Cannot verify the linked person {link.get('name')!r}: this account may not read persons.",
             evidence=evidence,
-            remediation=[topdesk_admin("Give the operator's permission group read permission on Supporting "
-                                       "Files (persons), then run again.")])
+            remediation=[SUPPORTING_FILES_STEP])
     person = ctx.client.decode(response)
     if not isinstance(person, dict):
         from topdesk_preflight.errors import BadResponseError

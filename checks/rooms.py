@@ -14,12 +14,13 @@ from attrs import frozen
 
 from topdesk_preflight import fiql
 from topdesk_preflight.checks._guide import (
-    ADDING_ROOMS, MENU_BRANCH_SETTINGS, MENU_PERMISSION_GROUP, MENU_ROOM_TYPE, ROOM_TYPE_NAMES, ROOM_TYPES,
-    TS_ROOMS_NOT_IN_IMPORT, TS_TYPE_DROPDOWN_EMPTY, hcp_admin, topdesk_admin,
+    ADDING_ROOMS, FLAG_BRANCH, FLAG_ROOM, MENU_BRANCH_SETTINGS, MENU_ROOM_TYPE, NOT_CHECKED_BRANCH, ROOM_TYPE_NAMES,
+    ROOM_TYPES, SUPPORTING_FILES_STEP, TS_ROOMS_NOT_IN_IMPORT, TS_TYPE_DROPDOWN_EMPTY, hcp_admin, topdesk_admin,
 )
 from topdesk_preflight.checks._property_facts import (
     EVIDENCE_CAP, RoomList, branch_name_of, branch_rooms, configured_branch,
-    is_archived, is_reservable, names_list, room_label, room_row, room_rows, room_type,
+    is_archived, names_list, room_label, room_row, room_rows, room_type,
+    reservable_flag,
 )
 from topdesk_preflight.context import Context
 from topdesk_preflight.errors import PermissionDenied, records_of
@@ -33,11 +34,7 @@ NAMES_PER_LOOKUP = 20
 LOOKUP_PAGE_SIZE = 200
 LOOKUP_FIELDS = "id,name,roomNumber,branch,type,reservationManagement,status,archived"
 
-NOT_CHECKED_BRANCH = "not checked: give --branch (the branch name configured in HCP)"
 TYPES_LABEL = " or ".join(ROOM_TYPE_NAMES)
-SUPPORTING_FILES_STEP = topdesk_admin(
-    f"In {MENU_PERMISSION_GROUP}, open the operator's permission group, expand Supporting Files permissions "
-    "and check mark all under read / write / create / delete / archive, then save.")
 
 
 def _create_types_steps() -> list[str]:
@@ -99,7 +96,7 @@ def present(ctx: Context) -> CheckResult:
     """HCP imports only the branch's rooms typed Room or Desk; with none, the import is empty."""
     rooms = branch_rooms(ctx)
     if rooms is None:
-        return CheckResult.passed(NOT_CHECKED_BRANCH)
+        return _branch_not_given()
     typed, branch = rooms.typed, rooms.branch_name
     evidence = {**room_rows(typed), "branch": branch, "locations_in_branch": rooms.total_text}
     details = _cut_off_note(rooms)
@@ -138,7 +135,7 @@ def typed(ctx: Context) -> CheckResult:
     """
     rooms = branch_rooms(ctx)
     if rooms is None:
-        return CheckResult.passed(NOT_CHECKED_BRANCH)
+        return _branch_not_given()
     branch = rooms.branch_name
     untyped, other = rooms.untyped, rooms.other_typed
     offenders = untyped + other
@@ -181,7 +178,8 @@ def branch_mismatch(ctx: Context) -> CheckResult:
     """
     wanted = [w for w in dict.fromkeys(ctx.settings.rooms) if w and w.strip()]
     if not wanted:
-        return CheckResult.passed("not checked: give --room (the rooms you expect HCP to import)")
+        return CheckResult.unchecked("Not checked: give --room (the rooms you expect HCP to import).",
+                                     enable_with=FLAG_ROOM)
     branch = configured_branch(ctx)
     branch_name = str(branch.get("name")) if branch else None
     placed = _place(ctx, wanted, branch_rooms(ctx), branch.get("id") if branch else None)
@@ -205,9 +203,9 @@ def branch_mismatch(ctx: Context) -> CheckResult:
                        "rooms are never imported.")
     if branch is None:
         if not missing:
-            return CheckResult.passed(
-                f"All {len(wanted)} expected room{_s(wanted)} exist; not compared with a branch: "
-                "give --branch",
+            return CheckResult.unchecked(
+                f"Not checked: all {len(wanted)} expected room{_s(wanted)} exist, but without --branch they "
+                "were not compared with the branch HCP imports from.", enable_with=FLAG_BRANCH,
                 details=[f"{n!r} is in branch {_branches(m)}." for n, m in elsewhere.items()] + details,
                 evidence=evidence)
         elsewhere = {}
@@ -243,38 +241,67 @@ def branch_mismatch(ctx: Context) -> CheckResult:
 @check(id="rooms.reservable", title="The typed rooms are reservable", guide=TS_ROOMS_NOT_IN_IMPORT,
        depends_on=("rooms.present",))
 def reservable(ctx: Context) -> CheckResult:
-    """A room that is not reservable never appears in ``/reservableLocations``.
+    """HCP books rooms through TOPdesk's reservations; a room that is not reservable cannot be booked.
 
-    That list holds only "reservable, non-archived locations" (topdesk-api.md §7), and
-    HCP likely imports and books through it ([I] §8). The guide does not mention the
-    flag, so this is a warning, not a failure.
+    ``/reservableLocations`` holds only "reservable, non-archived locations"
+    (TOPdesk's reservations API 2.0.0, GET /reservableLocations), the list bookings are
+    made against. So no reservable room at all means HCP can import rooms but never
+    book one: a failure. Some rooms not reservable may be deliberate: a warning naming
+    them. A room whose answer did not carry the Reservable box is unknown, never
+    counted either way.
     """
     rooms = branch_rooms(ctx)
     if rooms is None:
-        return CheckResult.passed(NOT_CHECKED_BRANCH)
+        return _branch_not_given()
     branch, typed_rooms = rooms.branch_name, rooms.typed
-    not_reservable = [r for r in typed_rooms if not is_reservable(r)]
+    not_reservable = [r for r in typed_rooms if reservable_flag(r) is False]
+    unknown = [r for r in typed_rooms if reservable_flag(r) is None]
+    reservable_count = len(typed_rooms) - len(not_reservable) - len(unknown)
     evidence = {**room_rows(not_reservable, "not reservable"), "branch": branch,
-                "typed_total": len(typed_rooms)}
+                "typed_total": len(typed_rooms), "reservable_total": reservable_count,
+                "unknown_total": len(unknown)}
     details = _cut_off_note(rooms)
+    if unknown:
+        details.append(f"TOPdesk's answer did not say whether {len(unknown)} room{_s(unknown)} "
+                       f"{'is' if len(unknown) == 1 else 'are'} reservable "
+                       f"({names_list(room_label(r) for r in unknown)}); check the Reservable box on "
+                       f"{_them(unknown)} by hand.")
     if not not_reservable:
+        if unknown:
+            return CheckResult.warned(
+                f"Cannot verify that {len(unknown)} of {len(typed_rooms)} room{_s(typed_rooms)} in branch "
+                f"{branch!r} {'is' if len(unknown) == 1 else 'are'} reservable: TOPdesk did not return the "
+                "Reservable box", details=details, evidence=evidence,
+                remediation=_per_room(unknown, _reservable_step(branch)))
         return CheckResult.passed(
             f"All {len(typed_rooms)} room{_s(typed_rooms)} of type {TYPES_LABEL} in branch {branch!r} are "
             "reservable", details=details, evidence=evidence)
+    why = ("TOPdesk lists only reservable, non-archived locations in /reservableLocations, the list bookings "
+           "are made against; a room that is not reservable cannot be booked from HCP.")
+    steps = _per_room(not_reservable, _reservable_step(branch))
+    if reservable_count == 0 and not unknown and rooms.complete:
+        return CheckResult.failed(
+            f"None of the {len(typed_rooms)} room{_s(typed_rooms)} of type {TYPES_LABEL} in branch {branch!r} "
+            f"{'is' if len(typed_rooms) == 1 else 'are'} reservable: HCP can import "
+            f"{_them(typed_rooms)} but never book one",
+            details=[why, *details], remediation=steps, evidence=evidence)
     return CheckResult.warned(
         f"{len(not_reservable)} of {len(typed_rooms)} room{_s(typed_rooms)} in branch {branch!r} "
         f"{'is' if len(not_reservable) == 1 else 'are'} not reservable: "
         f"{names_list(room_label(r) for r in not_reservable)}",
-        details=["TOPdesk lists only reservable, non-archived locations in /reservableLocations, the list "
-                 "bookings are made against; a room that is not reservable cannot be booked from HCP.",
-                 *details],
-        remediation=_per_room(not_reservable,
-                              lambda r: f"Open the room card {room_label(r)} in branch {branch}, expand "
-                                        "Reservation management, check Reservable, save."),
-        evidence=evidence)
+        details=[why, *details], remediation=steps, evidence=evidence)
+
+
+def _reservable_step(branch: str) -> Any:
+    return lambda room: (f"Open the room card {room_label(room)} in branch {branch}, expand Reservation "
+                         "management, check Reservable, save.")
 
 
 # --------------------------------------------------------------------------------------------- helpers
+
+def _branch_not_given() -> CheckResult:
+    return CheckResult.unchecked(NOT_CHECKED_BRANCH, enable_with=FLAG_BRANCH)
+
 
 @frozen
 class _Placement:

@@ -36,12 +36,59 @@ class RootCause:
 
 
 @frozen
+class Problem:
+    """Root causes that one fix resolves: one problem, its steps once, every check it unblocks.
+
+    One missing Supporting Files permission makes ``branch.exists``,
+    ``rooms.types_defined`` and ``permissions.supporting_files`` fail with the
+    same step; listed apart they read as three things to do. Causes merge when
+    their remediation steps are the same; a cause without steps stays alone.
+    ``explains`` holds the live warnings whose every step is one of this
+    problem's, so "cannot verify ..." warnings from the same refusal are not
+    another list to work through.
+    """
+
+    causes: tuple[RootCause, ...]
+    explains: tuple["CheckResult", ...] = ()
+
+    @property
+    def result(self) -> "CheckResult":
+        """The first cause (failures first, catalogue order): the problem's headline."""
+        return self.causes[0].result
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return self.result.remediation
+
+    @property
+    def check_ids(self) -> tuple[str, ...]:
+        return tuple(cause.result.id for cause in self.causes)
+
+    @property
+    def blocked(self) -> tuple["CheckResult", ...]:
+        """The skipped checks waiting on any of the causes, each once, in the order first met."""
+        seen: dict[str, "CheckResult"] = {}
+        for cause in self.causes:
+            for result in cause.blocked:
+                seen.setdefault(result.id, result)
+        return tuple(seen.values())
+
+    @property
+    def guide_sections(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.result.guide_section for c in self.causes if c.result.guide_section))
+
+
+@frozen
 class ActorStep:
-    """One remediation step of a root cause, with who acts and which check it fixes."""
+    """One remediation step, with who acts and every check it fixes (a shared step is listed once)."""
 
     actor: str | None
     text: str
-    check_id: str
+    check_ids: tuple[str, ...]
+
+    @property
+    def check_id(self) -> str:
+        return self.check_ids[0]
 
 
 def root_causes(report: "Report") -> list[RootCause]:
@@ -49,6 +96,37 @@ def root_causes(report: "Report") -> list[RootCause]:
     order = {r.id: i for i, r in enumerate(report.sorted_results())}
     causes = sorted(report.root_causes, key=lambda r: order[r.id])
     return [RootCause(result, tuple(report.blocked_by(result.id))) for result in causes]
+
+
+def problems(report: "Report") -> list[Problem]:
+    """The root causes grouped by their fix, in the order of each group's first cause."""
+    groups: dict[object, list[RootCause]] = {}
+    for cause in root_causes(report):
+        key: object = cause.result.remediation or ("alone", cause.result.id)
+        groups.setdefault(key, []).append(cause)
+    found = [Problem(tuple(causes)) for causes in groups.values()]
+    explained: dict[int, list["CheckResult"]] = {}
+    for warning in _live_warnings(report):
+        for index, problem in enumerate(found):
+            if warning.remediation and set(warning.remediation) <= set(problem.steps):
+                explained.setdefault(index, []).append(warning)
+                break
+    return [Problem(problem.causes, tuple(explained.get(index, ()))) for index, problem in enumerate(found)]
+
+
+def unexplained_warnings(report: "Report") -> list["CheckResult"]:
+    """The live warnings no problem's fix also resolves: the "worth a look" list."""
+    explained = {w.id for problem in problems(report) for w in problem.explains}
+    return [w for w in _live_warnings(report) if w.id not in explained]
+
+
+def _live_warnings(report: "Report") -> list["CheckResult"]:
+    return [r for r in report.sorted_results() if r.status is Status.WARN and r.silenced is None]
+
+
+def step_count(report: "Report") -> int:
+    """How many different steps the problems need (a step shared by two problems counts once)."""
+    return len({step for problem in problems(report) for step in problem.steps})
 
 
 def blockers_of_skipped(report: "Report") -> dict[str, list[str]]:
@@ -67,12 +145,20 @@ def blockers_of_skipped(report: "Report") -> dict[str, list[str]]:
 
 
 def steps_by_actor(report: "Report") -> list[tuple[str, list[ActorStep]]]:
-    """Every step of every root cause, grouped by who acts, in the fixed actor order (empty groups left out)."""
+    """Every step of every problem, once, grouped by who acts, in the fixed actor order.
+
+    A step two problems share is listed once and names the checks of both; empty
+    groups are left out.
+    """
+    fixes: dict[str, list[str]] = {}
+    for problem in problems(report):
+        for step in problem.steps:
+            fixes.setdefault(step, [])
+            fixes[step] += [check_id for check_id in problem.check_ids if check_id not in fixes[step]]
     groups: dict[str, list[ActorStep]] = {actor: [] for actor in (*ACTORS, ANYONE)}
-    for cause in root_causes(report):
-        for step in cause.result.remediation:
-            actor, text = split_actor(step)
-            groups[actor or ANYONE].append(ActorStep(actor, text, cause.result.id))
+    for step, check_ids in fixes.items():
+        actor, text = split_actor(step)
+        groups[actor or ANYONE].append(ActorStep(actor, text, tuple(check_ids)))
     return [(actor, steps) for actor, steps in groups.items() if steps]
 
 

@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from topdesk_preflight.model import split_actor
+from topdesk_preflight.model import evolve, split_actor
 from topdesk_preflight.reports.diagnosis import (
     CHANGE_LABELS,
     blockers_of_skipped,
     change_text,
     network_failed,
-    root_causes,
+    problems,
+    step_count,
     steps_by_actor,
 )
 from topdesk_preflight.reports.json_report import iso_utc, json_safe, json_sha256, render_json
@@ -207,6 +208,9 @@ class CheckView:
     blocked_by: tuple[tuple[str, str], ...] = field(default=())  # skipped: (id, anchor) of the failures it waits on
     change: str | None = None  # with --compare: fixed, newly_broken, still_broken or unchanged
     change_label: str = ""
+    enable_with: str | None = None  # not checked: the flag that would let it run
+    same_fix_as: str | None = None  # a root cause merged into a problem: whose steps it shares
+    same_fix_anchor: str = ""
 
 
 def _anchor(check_id: str) -> str:
@@ -255,6 +259,7 @@ def _check_view(result: "CheckResult", report: "Report", curl: CurlBuilder,
         blocked_by=tuple((_name(b), _anchor(b)) for b in blockers.get(result.id, ())),
         change=result.change if result.change in CHANGE_LABELS else None,
         change_label=CHANGE_LABELS.get(result.change or "", ""),
+        enable_with=None if result.enable_with is None else _name(result.enable_with),
     )
 
 
@@ -271,16 +276,22 @@ class BlockedView:
 
 
 @frozen
-class RootCauseView:
-    check: CheckView
+class ProblemView:
+    """One problem: its causes (the first with the steps, the others "same fix"), what waits, what it explains."""
+
+    checks: tuple[CheckView, ...]
     blocked: tuple[BlockedView, ...]
+    explains: tuple[CheckView, ...] = ()
+
+    @property
+    def check(self) -> CheckView:
+        return self.checks[0]
 
 
 @frozen
 class ActorStepView:
     text: str
-    check_id: str
-    anchor: str
+    checks: tuple[tuple[str, str], ...]  # (id, anchor) of every check the step fixes
 
 
 @frozen
@@ -318,7 +329,7 @@ def room_table_view(report: "Report") -> RoomTableView | None:
 
 
 def _actor_groups(report: "Report") -> list[tuple[str, list[ActorStepView]]]:
-    return [(actor, [ActorStepView(_prose(step.text), _name(step.check_id), _anchor(step.check_id))
+    return [(actor, [ActorStepView(_prose(step.text), tuple((_name(i), _anchor(i)) for i in step.check_ids))
                      for step in steps])
             for actor, steps in steps_by_actor(report)]
 
@@ -360,16 +371,23 @@ def page_context(report: "Report", *, json_text: str | None = None,
     by_id = {c.id: c for c in checks}
     live = [c for c in checks if c.silenced is None]
     counts = report.counts
-    causes: list[RootCauseView] = []
+    causes: list[ProblemView] = []
     placed: set[str] = set()
-    for cause in root_causes(report):
+    for problem in problems(report):
         blocked = []
-        for result in cause.blocked:
+        for result in problem.blocked:
+            by = ", ".join(c.result.id for c in problem.causes if result in c.blocked)
             blocked.append(BlockedView(_name(result.id), _name(result.title or result.id),
-                                       None if result.id in placed else _anchor(result.id), _name(cause.result.id)))
+                                       None if result.id in placed else _anchor(result.id), _name(by)))
             placed.add(result.id)
-        causes.append(RootCauseView(by_id[_name(cause.result.id)], tuple(blocked)))
-    cause_ids = {c.check.id for c in causes}
+        headline = by_id[_name(problem.result.id)]
+        merged = tuple(evolve(by_id[_name(c.result.id)], same_fix_as=headline.id,
+                             same_fix_anchor=headline.anchor) for c in problem.causes[1:])
+        explains = tuple(evolve(by_id[_name(w.id)], same_fix_as=headline.id, same_fix_anchor=headline.anchor)
+                         for w in problem.explains)
+        placed.update(w.id for w in problem.explains)
+        causes.append(ProblemView((headline, *merged), tuple(blocked), explains))
+    cause_ids = {c.id for p in causes for c in p.checks}
     json_text = render_json(report) if json_text is None else json_text
     attachment = _attachment(report, json_text, json_name)
 
@@ -402,6 +420,7 @@ def page_context(report: "Report", *, json_text: str | None = None,
         "readiness": report.readiness,
         "silenced_count": counts.get("silenced", 0),
         "root_causes": causes,
+        "step_count": step_count(report),
         "actor_groups": _actor_groups(report),
         "rooms": room_table_view(report),
         "vantage": _vantage_view(report),
@@ -411,8 +430,10 @@ def page_context(report: "Report", *, json_text: str | None = None,
         "change_text": _prose(change_text(report)) if report.compared_with is not None else None,
         "compared_path": _name((report.compared_with or {}).get("path") or ""),
         "blocking": [c for c in live if c.status in ("fail", "error") and c.id not in cause_ids],
-        "advisory": [c for c in live if c.status == "warn"],
-        "unassessed": [c for c in live if c.status == "skipped" and c.id not in placed],
+        "advisory": [c for c in live if c.status == "warn" and c.id not in placed],
+        "not_checked": [c for c in live if c.enable_with is not None and c.id not in placed],
+        "unassessed": [c for c in live if c.status == "skipped" and c.enable_with is None
+                       and c.id not in placed],
         "silenced": [c for c in checks if c.silenced is not None],
         "passed": [c for c in live if c.status == "pass"],
         "settings": evidence_view(settings) if settings else None,

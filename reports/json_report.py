@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from topdesk_preflight.model import split_actor
-from topdesk_preflight.reports.diagnosis import blockers_of_skipped, root_causes
+from topdesk_preflight.reports.diagnosis import blockers_of_skipped, problems, root_causes
 from topdesk_preflight.reports.paths import atomic_write_text, utc
 from topdesk_preflight.reports.replay import CurlBuilder
 from topdesk_preflight.reports.sanitize import encodable
@@ -105,6 +105,7 @@ def _check_dict(result: "CheckResult", curl: CurlBuilder, blocked_by: list[str])
         "requests": [_request_dict(r, curl) for r in result.requests],
         "silenced": None if result.silenced is None else encodable(result.silenced),
         "change": result.change,
+        "enable_with": None if result.enable_with is None else encodable(result.enable_with),
     }
 
 
@@ -115,13 +116,24 @@ def _root_causes(report: "Report") -> list[dict[str, Any]]:
             for cause in root_causes(report)]
 
 
+def _problems(report: "Report") -> list[dict[str, Any]]:
+    return [{"checks": list(problem.check_ids),
+             "steps": [_step_dict(step) for step in problem.steps],
+             "blocked": [blocked.id for blocked in problem.blocked],
+             "explains": [warning.id for warning in problem.explains]}
+            for problem in problems(report)]
+
+
 def to_json_dict(report: "Report") -> dict[str, Any]:
     """The report as the dict of design.md §6, and additions the schema marks optional.
 
     Additions: top-level ``settings``, ``warnings``, ``vantage`` (where the run
     looked from) and ``compared_with`` (the earlier report, or null);
     ``summary.readiness`` (ready / not_ready / unknown), ``summary.root_causes``
-    (what to fix first, each with the checks it blocks) and ``counts.silenced``;
+    (what to fix first, each with the checks it blocks), ``summary.problems`` (the root
+    causes grouped by their shared fix, each fix once), ``counts.silenced`` and
+    ``counts.not_checked`` (skipped because a setting was not given); per check
+    ``enable_with`` (for a not-checked one, the flag that would let it run);
     per check ``remediation_steps`` (each step with who acts), ``blocked_by``
     (for a skipped check, the failures it waits on), ``requests`` (the read-only
     calls it based its verdict on, each with a replayable ``curl`` command),
@@ -147,6 +159,7 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
             "ready": report.ready,
             "readiness": report.readiness,
             "root_causes": _root_causes(report),
+            "problems": _problems(report),
             "counts": report.counts,
             "duration_s": json_safe(float(report.duration_s)),
         },

@@ -13,12 +13,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from topdesk_preflight.reports.diagnosis import change_text, network_failed, root_causes
+from topdesk_preflight.reports.diagnosis import (
+    change_text, network_failed, problems, root_causes, step_count, unexplained_warnings,
+)
 from topdesk_preflight.reports.sanitize import display
 from topdesk_preflight.vantage import STATEMENT
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.model import CheckResult, Report
+    from topdesk_preflight.reports.diagnosis import Problem
 
 READY_TEXT = "Ready for Humly Control Panel"
 
@@ -58,31 +61,54 @@ def unassessed(report: "Report") -> list["CheckResult"]:
     return [r for r in report.results if r.status.value == "error" and r.silenced is None]
 
 
-def verdict_text(report: "Report") -> str:
-    """One line: ready, not ready with how many root causes to fix, or readiness unknown.
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
-    ``Ready for Humly Control Panel``; ``Not ready: N steps to fix`` (N root
-    causes: skipped dependants are not counted, they follow from a cause);
-    ``Readiness unknown: N checks could not be assessed`` when nothing failed
-    but something errored (exit code 4). Silenced results never count.
+
+def enable_flags(report: "Report") -> str:
+    """``--app-password-expires, --room``: the flags that would let the not-checked checks run."""
+    flags: dict[str, None] = {}
+    for result in report.not_checked:
+        flags.update(dict.fromkeys(f.strip() for f in str(result.enable_with).split(",")))
+    return ", ".join(flags)
+
+
+def verdict_text(report: "Report") -> str:
+    """One line: ready, not ready with what to fix, or readiness unknown; it counts what it names.
+
+    ``Ready for Humly Control Panel``, and when checks were not run because a
+    setting was missing, ``..., but 1 check not checked (give --room)``: a ready
+    verdict never hides an unchecked step. ``Not ready: 2 problems, 5 steps to fix``
+    (root causes that share one fix are one problem; skipped dependants follow
+    from a cause and are not counted). ``Readiness unknown: N checks could not be
+    assessed`` when nothing failed but something errored (exit code 4). Silenced
+    results never count.
     """
     if report.readiness == "ready":
+        if report.not_checked:
+            return (f"{READY_TEXT}, but {_plural(len(report.not_checked), 'check')} not checked "
+                    f"(give {enable_flags(report)})")
         return READY_TEXT
     if report.readiness == "unknown":
         errors = len(unassessed(report))
-        return f"Readiness unknown: {errors} check{'' if errors == 1 else 's'} could not be assessed"
-    steps = len(steps_to_fix(report))
-    return f"Not ready: {steps} step{'' if steps == 1 else 's'} to fix"
+        return f"Readiness unknown: {_plural(errors, 'check')} could not be assessed"
+    return f"Not ready: {_plural(len(problems(report)), 'problem')}, {_plural(step_count(report), 'step')} to fix"
 
 
 def counts_text(report: "Report") -> str:
-    """``19 checks: 15 passed, 1 warning, 2 failed, 1 error, 0 skipped in 3.21s`` (and silenced, if any)."""
+    """``19 checks: 15 passed, 1 warning, 2 failed, 1 error, 0 skipped in 3.21s`` (and silenced, if any).
+
+    Skipped checks that a missing setting held back say so, with the flags:
+    ``2 skipped (1 not checked: give --room)``.
+    """
     c = report.counts
     total = len(report.results)
     silenced = f" ({c['silenced']} silenced by the config file)" if c.get("silenced") else ""
+    unchecked = (f" ({c['not_checked']} not checked: give {enable_flags(report)})"
+                 if c.get("not_checked") else "")
     return (f"{total} check{'' if total == 1 else 's'}: {c['pass']} passed, "
             f"{c['warn']} warning{'' if c['warn'] == 1 else 's'}, {c['fail']} failed, "
-            f"{c['error']} error{'' if c['error'] == 1 else 's'}, {c['skipped']} skipped "
+            f"{c['error']} error{'' if c['error'] == 1 else 's'}, {c['skipped']} skipped{unchecked} "
             f"in {report.duration_s:.2f}s{silenced}")
 
 
@@ -100,6 +126,8 @@ def result_line(result: "CheckResult", *, color: bool) -> str:
     check_id = _one_line(result.id, 80).ljust(_ID_WIDTH)
     title = _one_line(result.title or result.summary, 120)
     line = f"{status_tag(status, color=color)} {check_id} {title}  {result.duration_s:.2f}s"
+    if result.not_checked:
+        line += f"  (not checked: give {_one_line(result.enable_with, 120)})"
     if result.silenced is not None:
         line += "  (silenced)"
     if result.change in CHANGE_TAGS:
@@ -138,24 +166,27 @@ def ticket_text(report: "Report", *, files: Iterable[Any] = ()) -> str:
     changes = change_text(report)
     if changes:
         lines.append(f"Compared with the earlier report: {_one_line(changes)}")
-    causes = root_causes(report)
-    if causes:
+    found = problems(report)
+    if found:
         lines.append("Root causes (fix these first):")
-    for number, cause in enumerate(causes, start=1):
-        result = cause.result
-        lines.append(f"  {number}. {_one_line(result.id, 80)} ({result.status.value}): "
-                     f"{_one_line(result.summary, 300)}")
-        if result.remediation:
-            lines.append(f"     First step: {_one_line(result.remediation[0], 300)}")
-        if cause.blocked:
-            lines.append(f"     Blocks: {', '.join(_one_line(b.id, 80) for b in cause.blocked)}")
+    for number, problem in enumerate(found, start=1):
+        result = problem.result
+        lines.append(f"  {number}. {', '.join(_one_line(i, 80) for i in problem.check_ids)} "
+                     f"({result.status.value}): {_one_line(result.summary, 300)}")
+        for step_number, step in enumerate(problem.steps, start=1):
+            lines.append(f"     Step {step_number}: {_one_line(step, 300)}")
+        if problem.blocked:
+            lines.append(f"     Blocks: {', '.join(_one_line(b.id, 80) for b in problem.blocked)}")
+    if report.not_checked:
+        lines.append(f"Not checked (a setting was not given): "
+                     f"{', '.join(_one_line(r.id, 80) for r in report.not_checked)}; give {enable_flags(report)}")
     version = _one_line(ticket.topdesk_version or unknown)
     if report.target.product_version:
         version += f" (product version {_one_line(report.target.product_version)})"
     lines.append(f"TOPdesk version: {version}")
     lines.append("Guide steps where the issue occurred: "
                  + ("; ".join(_one_line(s, 200) for s in ticket.failed_steps)
-                    or "(none: every check passed or only warned)"))
+                    or "(none: nothing failed)"))
     lines.append(f"Operator email: {_one_line(ticket.operator_email or unknown)}")
     lines.append("Permission groups: "
                  + (", ".join(_one_line(g, 200) for g in ticket.permission_groups) or unknown))
@@ -206,25 +237,21 @@ def summary_lines(report: "Report", *, color: bool,
     where = vantage_line(report)
     if where:
         lines.append(_paint(f"NOTE: {where}", "33;1", color))
-    causes = root_causes(report)
-    if causes:
-        lines += ["", "What to fix first (root causes):"]
-    for cause in causes:
-        result = cause.result
-        lines.append(f"{status_tag(result.status.value, color=color)} {_one_line(result.id, 80)}: "
-                     f"{_one_line(result.summary)}{_change_suffix(result)}")
-        if result.guide_section:
-            lines.append(f"      Guide: {_one_line(result.guide_section, 200)}")
-        for number, step in enumerate(result.remediation, start=1):
-            lines.append(f"      {number}. {_one_line(step)}")
-        for blocked in cause.blocked:
-            lines.append(f"      {status_tag('skipped', color=color)} {_one_line(blocked.id, 80)}  "
-                         f"blocked by {_one_line(result.id, 80)}")
-    warned = [r for r in report.sorted_results() if r.status.value == "warn" and r.silenced is None]
+    found = problems(report)
+    if found:
+        lines += ["", f"What to fix first ({_plural(len(found), 'problem')}, "
+                      f"{_plural(step_count(report), 'step')}):"]
+    for problem in found:
+        lines += _problem_lines(problem, color=color)
+    warned = unexplained_warnings(report)
     if warned:
         lines += ["", "Worth a look (does not block HCP):"]
         lines += [f"{status_tag('warn', color=color)} {_one_line(r.id, 80)}: {_one_line(r.summary)}"
                   for r in warned]
+    if report.not_checked:
+        lines += ["", f"Not checked, because a setting was not given ({len(report.not_checked)}):"]
+        lines += [f"{status_tag('skipped', color=color)} {_one_line(r.id, 80)}: give "
+                  f"{_one_line(r.enable_with, 120)}" for r in report.not_checked]
     silenced = [r for r in report.sorted_results() if r.silenced is not None]
     if silenced:
         lines += ["", f"Silenced by the config file ({len(silenced)} silenced, not counted):"]
@@ -233,6 +260,29 @@ def summary_lines(report: "Report", *, color: bool,
     if paths:
         lines += ["", "Reports:"]
         lines += [f"  {os.fspath(p)}" for p in paths]
+    return lines
+
+
+def _problem_lines(problem: "Problem", *, color: bool) -> list[str]:
+    """One problem: its first cause, the other causes the same fix resolves, the steps once, what it unblocks."""
+    result = problem.result
+    lines = [f"{status_tag(result.status.value, color=color)} {_one_line(result.id, 80)}: "
+             f"{_one_line(result.summary)}{_change_suffix(result)}"]
+    for cause in problem.causes[1:]:
+        other = cause.result
+        lines.append(f"      Same fix: {_one_line(other.id, 80)} ({other.status.value}): "
+                     f"{_one_line(other.summary)}{_change_suffix(other)}")
+    if problem.guide_sections:
+        lines.append(f"      Guide: {_one_line('; '.join(problem.guide_sections), 300)}")
+    for number, step in enumerate(problem.steps, start=1):
+        lines.append(f"      {number}. {_one_line(step)}")
+    for blocked in problem.blocked:
+        by = [c.result.id for c in problem.causes if blocked in c.blocked]
+        lines.append(f"      {status_tag('skipped', color=color)} {_one_line(blocked.id, 80)}  "
+                     f"blocked by {_one_line(', '.join(by), 200)}")
+    for warning in problem.explains:
+        lines.append(f"      {status_tag('warn', color=color)} {_one_line(warning.id, 80)}: "
+                     f"{_one_line(warning.summary)} (the same fix)")
     return lines
 
 

@@ -30,7 +30,7 @@ EXPECTED: dict[str, tuple[str, list[str], list[str], list[str]]] = {
                            ["Aurora 2.08 (now in branch Branch Göteborg)", "set its branch to HQ Stockholm"]),
     "no_reservations_permission": ("not_ready", ["permissions.reservations"], [],
                                    ["Reservation Management", "create / read / update / delete"]),
-    "rooms_not_reservable": ("ready", [], ["rooms.reservable"], []),
+    "rooms_not_reservable": ("not_ready", ["rooms.reservable"], [], ["Reservation management", "check Reservable"]),
     "no_rooms": ("not_ready", ["rooms.present"], [], ["'HQ Stockholm'", "New Room"]),
     # "Operator cannot log in to TOPdesk", "Application password is lost or expired",
     # "HCP cannot connect to TOPdesk after completing preparation"

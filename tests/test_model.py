@@ -57,7 +57,8 @@ def test_named_constructors_set_the_status():
 
 
 def test_counts_and_readiness():
-    assert THREE_CAUSES.counts == {"pass": 2, "warn": 0, "fail": 2, "error": 1, "skipped": 3, "silenced": 0}
+    assert THREE_CAUSES.counts == {"pass": 2, "warn": 0, "fail": 2, "error": 1, "skipped": 3, "silenced": 0,
+                                  "not_checked": 0}
     assert not THREE_CAUSES.ready and THREE_CAUSES.readiness == "not_ready"
     only_error = report(result("a.one", "pass"), result("a.two", "error"), result("a.three", "warn"))
     assert only_error.readiness == "unknown" and not only_error.ready

@@ -340,3 +340,28 @@ def test_an_errors_hint_says_who_can_act_on_it():
                                 ("a.url", raising(NotTopdeskError("html", path="/tas/api/version")))))
     actors = [split_actor(r.remediation[0])[0] for r in results]
     assert actors == ["Network administrator", "TOPdesk administrator", "HCP administrator"]
+
+
+# --- PASS means verified: the branch is required, unless the user narrowed the run -------------
+
+def test_a_run_without_a_branch_stops_before_any_request_with_a_settings_error(sb):
+    from topdesk_preflight.settings import SettingsError
+
+    sb.clear_requests()
+    with pytest.raises(SettingsError, match="No branch given: pass --branch"):
+        run_preflight(sb.settings(branch=None))
+    with pytest.raises(SettingsError, match="No branch given"):
+        run_preflight(sb.settings(branch="   "))
+    assert sb.requests == []
+
+
+def test_a_deliberately_narrowed_run_without_a_branch_reports_the_branch_checks_as_not_checked(sb):
+    report = run_preflight(sb.settings(branch=None, skip=("network",)))
+    branch = report.result("branch.exists")
+    assert branch.status is Status.SKIPPED and branch.enable_with == "--branch"
+    needs_branch = ("rooms.present", "rooms.typed", "rooms.reservable", "rooms.branch_mismatch", "operator.branch")
+    for dependant in needs_branch:
+        result = report.result(dependant)
+        assert result.status is Status.SKIPPED and result.enable_with == "--branch", dependant
+        assert result.summary.startswith("Not checked: it needs ")
+    assert report.result("rooms.types_defined").status is Status.PASS  # the dropdown needs no branch

@@ -95,6 +95,14 @@ class CheckResult:
     requests: tuple[RequestRecord, ...] = field(default=(), converter=_records)
     silenced: str | None = None  # the reason, when a config-file silence applies to this result
     change: str | None = None  # with --compare: "fixed", "newly_broken", "still_broken" or "unchanged"
+    #: For a ``skipped`` check that verified nothing because a setting was not given (or because a
+    #: prerequisite was skipped for that reason): what would let it run, e.g. ``"--branch"``.
+    enable_with: str | None = None
+
+    @property
+    def not_checked(self) -> bool:
+        """Skipped because a setting was not given: nothing was verified, nothing was found wrong."""
+        return self.status is Status.SKIPPED and self.enable_with is not None
 
     @property
     def counts_against_readiness(self) -> bool:
@@ -125,6 +133,16 @@ class CheckResult:
     @classmethod
     def skipped(cls, summary: str, *, evidence: Mapping[str, Any] | None = None) -> "CheckResult":
         return cls(Status.SKIPPED, summary, evidence=evidence)
+
+    @classmethod
+    def unchecked(cls, summary: str, *, enable_with: str, details: Iterable[str] = (),
+                  evidence: Mapping[str, Any] | None = None) -> "CheckResult":
+        """Nothing verified because a setting was not given: ``skipped``, never ``pass``.
+
+        ``enable_with`` names the flag that would let the check run; every output
+        shows it, so an unchecked step can never read as a verified one.
+        """
+        return cls(Status.SKIPPED, summary, details=details, evidence=evidence, enable_with=enable_with)
 
 
 @frozen
@@ -200,7 +218,18 @@ class Report:
         for result in self.results:
             counts[result.status.value] += 1
         counts["silenced"] = sum(1 for r in self.results if r.silenced is not None)
+        counts["not_checked"] = len(self.not_checked)
         return counts
+
+    @property
+    def not_checked(self) -> list[CheckResult]:
+        """The checks skipped because a setting was not given (each names the flag that enables it)."""
+        return [r for r in self.results if r.not_checked]
+
+    @property
+    def fully_checked(self) -> bool:
+        """Every selected check ran to a verdict: none skipped, for any reason."""
+        return not any(r.status is Status.SKIPPED for r in self.results)
 
     @property
     def ready(self) -> bool:

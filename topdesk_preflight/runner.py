@@ -76,7 +76,7 @@ class _Worker(threading.Thread):
                         f"the check returned {type(result).__name__}, not a CheckResult "
                         "(a bug in topdesk-preflight)")
             except Exception as exc:  # isolation: one broken check never breaks the run
-                log.debug("check %s raised", spec.id, exc_info=True)
+                _log_check_exception(spec.id, exc)
                 result = _error_from_exception(exc)
             result = evolve(result, duration_s=round(time.monotonic() - started, 3),
                             requests=tuple(records))
@@ -84,6 +84,16 @@ class _Worker(threading.Thread):
 
 
 _STARTED = object()
+
+
+def _log_check_exception(check_id: str, exc: Exception) -> None:
+    """--debug: what TOPdesk or the network did is one line; only a real defect gets a traceback."""
+    from topdesk_preflight.errors import TopdeskError
+
+    if isinstance(exc, TopdeskError):
+        log.debug("check %s ended on %s", check_id, _describe(exc))
+    else:
+        log.debug("check %s raised", check_id, exc_info=True)
 
 
 class _Warm:
@@ -161,9 +171,7 @@ def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int
                 pending.remove(check_id)
                 blockers = [d for d in deps if not results[d].status.ok]
                 if blockers:
-                    reasons = ", ".join(f"{d} {results[d].status.value}" for d in blockers)
-                    finish(check_id, CheckResult.skipped(
-                        f"skipped: {reasons}", evidence={"blocked_by": blockers}))
+                    finish(check_id, _blocked_result([results[d] for d in blockers]))
                     progressed = True
                     continue
                 running[check_id] = None
@@ -217,6 +225,23 @@ def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int
     return [results[s.id] for s in specs]
 
 
+def _blocked_result(blockers: list[CheckResult]) -> CheckResult:
+    """The result of a check whose prerequisites did not pass.
+
+    When every blocker is itself *not checked* (a setting was not given), so is
+    this check, naming the same settings: "give --branch", not "something failed".
+    """
+    ids = [b.id for b in blockers]
+    if all(b.not_checked for b in blockers):
+        enable_with = ", ".join(dict.fromkeys(str(b.enable_with) for b in blockers))
+        needs = ", ".join(ids)
+        return CheckResult.unchecked(
+            f"Not checked: it needs {needs}, which was not checked (give {enable_with}).",
+            enable_with=enable_with, evidence={"blocked_by": ids})
+    reasons = ", ".join(f"{b.id} {b.status.value}" for b in blockers)
+    return CheckResult.skipped(f"skipped: {reasons}", evidence={"blocked_by": ids})
+
+
 def _timeout_for(spec: "CheckSpec", default: float) -> float:
     return spec.timeout if spec.timeout is not None else default
 
@@ -238,6 +263,7 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
 
     registry = registry if registry is not None else load_catalogue()
     _check_silences(settings, registry)
+    _check_required(settings, registry)
     try:
         specs = registry.select(settings.only, settings.skip)
     except RegistryError as exc:  # a typo in --only/--skip is a settings error (exit 2), not a crash
@@ -315,6 +341,24 @@ def _vantage(settings: "Settings", results: list[CheckResult]) -> dict[str, Any]
             raw = result.evidence.get("addresses") or []
             resolved = [a.get("address", "") if isinstance(a, dict) else str(a) for a in raw]
     return vantage.describe(settings.url, resolved)
+
+
+def _check_required(settings: "Settings", registry: "Registry") -> None:
+    """The branch is required, as in HCP's wizard, unless the user deliberately narrowed the run.
+
+    Without it five checks could only say "not checked", and a support engineer who
+    forgot one flag would read the rest as "ready". ``--only``/``--skip`` say the
+    user chose a partial run; then the unchecked ones are reported as skipped. A
+    catalogue without the branch check (a plug-in's own) needs no branch.
+    """
+    from topdesk_preflight.settings import SettingsError
+
+    if "branch.exists" not in registry or settings.only or settings.skip:
+        return
+    if not (settings.branch or "").strip():
+        raise SettingsError("No branch given: pass --branch (the branch configured in HCP's TOPdesk "
+                            "connection) or set TOPDESK_BRANCH; to check only part of the setup without "
+                            "it, narrow the run with --only or --skip.")
 
 
 def _check_silences(settings: "Settings", registry: "Registry") -> None:

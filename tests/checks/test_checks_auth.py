@@ -96,9 +96,10 @@ def expiry(expires: date | None, **overrides: object):
     return report.result("auth.app_password_expiry")
 
 
-def test_an_unknown_expiry_date_passes_with_a_note():
+def test_an_unknown_expiry_date_is_not_checked_and_names_the_flag_never_a_pass():
     result = expiry(None)
-    assert result.status is Status.PASS
+    assert result.status is Status.SKIPPED
+    assert result.not_checked and result.enable_with == "--app-password-expires"
     assert result.summary.startswith("Not checked: give --app-password-expires")
 
 

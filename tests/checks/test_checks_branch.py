@@ -34,16 +34,18 @@ def test_the_lookup_is_one_filtered_request_that_asks_for_the_status(sandbox_fac
     assert "query=" in query and "status" in query and "HQ" in query
 
 
-def test_no_branch_given_passes_with_a_note_and_the_room_checks_are_not_checked(sandbox_factory, run):
+def test_no_branch_given_is_not_checked_and_neither_are_the_room_checks(sandbox_factory, run):
     sb = sandbox_factory("healthy")
     report = run(sb, CHECK, "rooms.present", "rooms.typed", "rooms.reservable", branch=None)
     result = report.result(CHECK)
-    assert result.status is Status.PASS
-    assert "not checked: give --branch" in result.summary
+    assert result.status is Status.SKIPPED and result.enable_with == "--branch"
+    assert "Not checked: give --branch" in result.summary
     assert result.evidence["branch_id"] is None
     for dependant in ("rooms.present", "rooms.typed", "rooms.reservable"):
-        assert report.result(dependant).status is Status.PASS
-        assert "not checked: give --branch" in report.result(dependant).summary
+        assert report.result(dependant).status is Status.SKIPPED
+        assert report.result(dependant).enable_with == "--branch"
+        assert "give --branch" in report.result(dependant).summary
+    assert report.ready and len(report.not_checked) == 4  # nothing failed, but nothing here was verified
 
 
 def test_a_missing_branch_fails_and_names_the_close_names_that_exist(sandbox_factory, run):

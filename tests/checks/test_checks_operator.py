@@ -142,10 +142,10 @@ def test_an_operator_in_another_branch_fails_naming_both(sandbox_factory, run):
         result.remediation[0]
 
 
-def test_without_a_branch_setting_it_passes_with_a_note(sandbox_factory, run):
+def test_without_a_branch_setting_it_is_not_checked_naming_the_flag(sandbox_factory, run):
     sb = sandbox_factory()
     result = run(sb, "operator.branch", branch=None).result("operator.branch")
-    assert result.status is Status.PASS
+    assert result.status is Status.SKIPPED and result.enable_with == "--branch"
     assert result.summary.startswith("Not checked")
 
 

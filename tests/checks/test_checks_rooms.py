@@ -220,11 +220,29 @@ def test_typed_is_skipped_when_the_branch_is_archived(sandbox_factory, run):
 
 # ---------------------------------------------------------------------------------------- branch_mismatch
 
-def test_no_expected_rooms_given_passes_with_a_note(sandbox_factory, run):
+def test_some_rooms_not_reservable_warn_and_name_them(sandbox_factory, run):
     sb = sandbox_factory("healthy")
-    result = run(sb, MISMATCH).result(MISMATCH)
-    assert result.status is Status.PASS
-    assert result.summary == "not checked: give --room (the rooms you expect HCP to import)"
+    sb.state.location_named("Borealis 2.10").reservable = False
+    result = run(sb, RESERVABLE).result(RESERVABLE)
+    assert result.status is Status.WARN
+    assert result.summary.endswith("in branch 'HQ Stockholm' is not reservable: Borealis 2.10")
+    assert result.evidence["reservable_total"] >= 1
+
+
+def test_a_room_whose_answer_has_no_reservable_box_is_unknown_not_a_verdict():
+    from topdesk_preflight.checks._property_facts import reservable_flag
+
+    assert reservable_flag({"reservationManagement": {"reservable": False}}) is False
+    assert reservable_flag({"reservationManagement": {"reservable": True}}) is True
+    assert reservable_flag({}) is None  # the field was not returned: nothing is known
+    assert reservable_flag({"reservationManagement": None}) is None
+
+
+def test_no_expected_rooms_given_is_not_checked_and_names_the_flag(sandbox_factory, run):
+    sb = sandbox_factory("healthy")
+    result = run(sb, MISMATCH, rooms=()).result(MISMATCH)
+    assert result.status is Status.SKIPPED and result.enable_with == "--room"
+    assert result.summary == "Not checked: give --room (the rooms you expect HCP to import)."
 
 
 def test_expected_rooms_in_the_branch_pass_without_extra_requests(sandbox_factory, run):
@@ -283,12 +301,11 @@ def test_a_hostile_room_name_in_the_branch_is_found_there(sandbox_factory, run):
     assert result.status is Status.PASS
 
 
-def test_without_a_branch_the_rooms_are_only_looked_up(sandbox_factory, run):
+def test_without_a_branch_the_expected_rooms_are_not_checked(sandbox_factory, run):
     sb = sandbox_factory("healthy")
     result = run(sb, MISMATCH, branch=None, rooms=("Fjord 1.01",)).result(MISMATCH)
-    assert result.status is Status.PASS
+    assert result.status is Status.SKIPPED and result.enable_with == "--branch"
     assert "give --branch" in result.summary
-    assert any(GOTEBORG in d for d in result.details)
 
 
 def test_a_misbehaving_room_lookup_is_an_error(sandbox_factory, run):
@@ -312,11 +329,14 @@ def test_reservable_rooms_pass(sandbox_factory, run):
     assert result.evidence["typed_total"] == 4 and result.evidence["total"] == 0
 
 
-def test_rooms_that_are_not_reservable_warn_and_explain_why_it_matters(sandbox_factory, run):
+def test_no_reservable_room_at_all_fails_because_hcp_could_never_book_one(sandbox_factory, run):
     sb = sandbox_factory("rooms_not_reservable")
-    result = run(sb, RESERVABLE).result(RESERVABLE)
-    assert result.status is Status.WARN
-    assert result.summary.startswith("4 of 4 rooms in branch 'HQ Stockholm' are not reservable: ")
+    report = run(sb, RESERVABLE)
+    result = report.result(RESERVABLE)
+    assert result.status is Status.FAIL
+    assert result.summary == ("None of the 4 rooms of type Room or Desk in branch 'HQ Stockholm' are reservable: "
+                              "HCP can import them but never book one")
+    assert report.readiness == "not_ready"
     assert any("/reservableLocations" in d for d in result.details)
     assert f"{ACTOR_TOPDESK}: Open the room card Aurora 2.08 in branch HQ Stockholm, expand Reservation " \
            "management, check Reservable, save." in result.remediation

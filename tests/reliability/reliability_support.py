@@ -53,6 +53,10 @@ class Outcome:
 def sandbox_args(sb: Sandbox, *extra: str) -> list[str]:
     """The command line a support engineer would type for this sandbox."""
     args = ["--url", sb.url, "--username", sb.login, "--branch", sb.state.branch, "--email", sb.state.email]
+    for room in sb.state.rooms:
+        args += ["--room", room]
+    if sb.state.app_password_expires is not None:
+        args += ["--app-password-expires", sb.state.app_password_expires.isoformat()]
     if sb.ca_file:
         args += ["--ca-bundle", sb.ca_file]
     return args + list(extra)

@@ -123,8 +123,8 @@ def test_chromium_prints_the_report_with_page_breaks_between_sections(browse, no
 
 def test_the_rendered_page_shows_the_verdict_and_every_failing_check_openly(browse, not_ready_page):
     dom, text, _ = dump_dom_with_net_log(browse, not_ready_page)
-    assert "Not ready: 2 steps to fix" in dom.find("h1", id="verdict").text()
-    assert dom.find("title").text().startswith("Not ready: 2 steps to fix")  # no script rewrote anything
+    assert "Not ready: 2 problems, 3 steps to fix" in dom.find("h1", id="verdict").text()
+    assert dom.find("title").text().startswith("Not ready: 2 problems, 3 steps to fix")  # no script rewrote anything
     assert not dom.find_all("script") and "<script" not in text.lower()
     report = mixed_report()
     failing = [r.id for r in report.results if r.status.value in ("fail", "error")]

@@ -72,8 +72,8 @@ def test_the_json_summary_leads_with_the_root_causes_and_skipped_checks_name_the
 
 def test_the_terminal_lists_only_the_causes_with_their_blocked_checks_under_each(three):
     lines = summary_lines(three, color=False)
-    assert "Not ready: 3 steps to fix" in lines
-    block = lines[lines.index("What to fix first (root causes):") + 1:]
+    assert "Not ready: 3 problems, 5 steps to fix" in lines
+    block = lines[lines.index("What to fix first (3 problems, 5 steps):") + 1:]
     heads = [line.split(":")[0] for line in block if line.startswith(("FAIL", "ERROR"))]
     assert heads == [f"FAIL  {c}" for c in THREE_CAUSES]
     branch_at, person_at = block.index(next(x for x in block if x.startswith("FAIL  branch.exists"))), \

@@ -42,9 +42,9 @@ def test_the_verdict_banner_says_ready_or_how_many_steps_to_fix(pages):
     assert "Ready for Humly Control Panel" in ready.text()
     assert "banner-ready" in ready.parent.classes()
     not_ready = parse(pages["mixed"]).find("h1", id="verdict")
-    assert "Not ready: 2 steps to fix" in not_ready.text()
+    assert "Not ready: 2 problems, 3 steps to fix" in not_ready.text()
     assert "banner-not-ready" in not_ready.parent.classes()
-    assert parse(pages["mixed"]).find("title").text().startswith("Not ready: 2 steps to fix")
+    assert parse(pages["mixed"]).find("title").text().startswith("Not ready: 2 problems, 3 steps to fix")
 
 
 def test_the_target_facts_are_listed(pages):

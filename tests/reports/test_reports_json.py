@@ -29,7 +29,7 @@ from topdesk_preflight.settings import Secret
 SECTION_6_KEYS = {"schema_version", "tool", "generated_at", "target", "summary", "ticket", "checks"}
 CHECK_KEYS = {"id", "title", "guide_section", "status", "summary", "details", "evidence", "remediation",
               "depends_on", "duration_s"}
-ADDED_CHECK_KEYS = {"requests", "silenced", "remediation_steps", "blocked_by", "change"}
+ADDED_CHECK_KEYS = {"requests", "silenced", "remediation_steps", "blocked_by", "change", "enable_with"}
 
 
 def test_top_level_holds_the_section_6_keys_plus_the_additions():
@@ -52,7 +52,16 @@ def test_target_summary_and_ticket_carry_the_facts_of_the_run():
             {"id": "permissions.reservations", "title": "Reservations are readable", "status": "error",
              "summary": "TOPdesk answered 503 Service Unavailable three times.", "blocked": []},
         ],
-        "counts": {"pass": 4, "warn": 1, "fail": 2, "error": 1, "skipped": 1, "silenced": 1}}
+        "problems": [
+            {"checks": ["rooms.typed"], "blocked": ["rooms.reservable"], "explains": [],
+             "steps": [{"actor": "TOPdesk administrator", "text": "Open the room Aurora 2.08 in branch HQ Stockholm, "
+                                                                 "set Type to Room or Desk, save."},
+                       {"actor": None, "text": "Open the room Borealis 3.01 in branch HQ Stockholm, set Type to "
+                                               "Room or Desk, save."}]},
+            {"checks": ["permissions.reservations"], "blocked": [], "explains": [],
+             "steps": [{"actor": None, "text": "Run the preflight again in a few minutes."}]},
+        ],
+        "counts": {"pass": 4, "warn": 1, "fail": 2, "error": 1, "skipped": 1, "silenced": 1, "not_checked": 0}}
     assert data["ticket"] == {
         "topdesk_version": "3.7.2",
         "failed_steps": ["Rooms do not appear in HCP import", "Registering a permission group"],

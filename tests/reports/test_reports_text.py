@@ -86,8 +86,8 @@ def test_ready_summary_says_so_with_counts_and_paths():
 
 def test_not_ready_summary_lists_each_root_cause_with_numbered_steps_and_what_it_blocks():
     lines = summary_lines(mixed_report(), color=False)
-    assert "Not ready: 2 steps to fix" in lines
-    start = lines.index("What to fix first (root causes):")
+    assert "Not ready: 2 problems, 3 steps to fix" in lines
+    start = lines.index("What to fix first (2 problems, 3 steps):")
     block = lines[start + 1:]
     assert block[0] == "FAIL  rooms.typed: 2 of 5 rooms in HQ Stockholm have no Room or Desk type."
     assert block[1] == "      Guide: Rooms do not appear in HCP import"
@@ -102,7 +102,7 @@ def test_warnings_of_the_run_and_warned_checks_are_shown_but_not_as_steps():
     lines = summary_lines(mixed_report(), color=False)
     assert any(line.startswith("WARNING: TLS certificate verification was disabled") for line in lines)
     assert any(line.startswith("WARN  auth.app_password_expiry:") for line in lines)
-    assert lines.index("Worth a look (does not block HCP):") > lines.index("What to fix first (root causes):")
+    assert lines.index("Worth a look (does not block HCP):") > lines.index("What to fix first (2 problems, 3 steps):")
 
 
 def test_a_silenced_failure_is_listed_apart_and_not_counted_as_a_step():
@@ -135,7 +135,8 @@ def test_ticket_text_for_a_ready_instance_says_nothing_failed():
     text = ticket_text(all_pass_report())
     assert text.startswith("topdesk-preflight verdict: Ready for Humly Control Panel\n")
     assert "Root causes" not in text
-    assert "(none: every check passed or only warned)" in text
+    assert "(none: nothing failed)" in text
+    assert "every check passed" not in text
     assert "Permission groups: HCP integration" in text
 
 
@@ -183,12 +184,13 @@ def test_ticket_text_is_short_and_leads_with_the_verdict_and_the_causes_with_fir
     json_file.write_text("{}\n", encoding="utf-8")
     text = ticket_text(report, files=[json_file, tmp_path / "not-written.html", ("other.json", "ab" * 32)])
     lines = text.splitlines()
-    assert lines[0] == "topdesk-preflight verdict: Not ready: 2 steps to fix"
+    assert lines[0] == "topdesk-preflight verdict: Not ready: 2 problems, 3 steps to fix"
     assert lines[1].startswith("TOPdesk: https://acme.topdesk.net (operator login hcp-svc), checked 2025-03-04")
     assert lines[2] == "Root causes (fix these first):"
     assert lines[3] == "  1. rooms.typed (fail): 2 of 5 rooms in HQ Stockholm have no Room or Desk type."
-    assert lines[4].startswith("     First step: TOPdesk administrator: Open the room Aurora 2.08")
-    assert lines[5] == "     Blocks: rooms.reservable"
+    assert lines[4].startswith("     Step 1: TOPdesk administrator: Open the room Aurora 2.08")
+    assert lines[5].startswith("     Step 2: Open the room Borealis 3.01")  # every step, not only the first
+    assert lines[6] == "     Blocks: rooms.reservable"
     digest = hashlib.sha256(json_file.read_bytes()).hexdigest()
     assert f"  r.json  SHA-256 {digest}" in lines
     assert "  not-written.html" in lines and f"  other.json  SHA-256 {'ab' * 32}" in lines

@@ -180,6 +180,9 @@ class State:
     branch: str = "HQ Stockholm"
     email: str = "hcp@acme.example"
     rooms: tuple[str, ...] = ()  # room names the user expects (--room), when the scenario is about them
+    #: The expiry date set when the application password was created, as the admin knows it
+    #: (--app-password-expires); TOPdesk's API never shows it.
+    app_password_expires: date | None = None
     description: str = ""
     #: Equality indexes, {collection: {selector: {casefolded value: [records]}}}, built by
     #: :meth:`build_indexes` for big read-only data (``large``); empty means every query scans.

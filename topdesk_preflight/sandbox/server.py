@@ -125,6 +125,8 @@ class Sandbox:
                                       branch=self.state.branch, email=self.state.email, ca_bundle=self.ca_file)
         if self.state.rooms:
             values["rooms"] = self.state.rooms
+        if self.state.app_password_expires is not None:
+            values["app_password_expires"] = self.state.app_password_expires
         values.update(overrides)
         return Settings(**values)
 
