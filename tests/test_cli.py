@@ -35,6 +35,22 @@ def test_help_documents_the_exit_codes():
     proc = run_cli("--help")
     assert proc.returncode == 0
     assert "exit codes:" in proc.stdout and "not ready" in proc.stdout
+    assert "130  interrupted (Ctrl-C)" in proc.stdout and "141  the output's reader went away" in proc.stdout
+
+
+def test_help_says_what_skipped_means_and_that_the_branch_is_required():
+    proc = run_cli("--help")
+    assert "SKIP   nothing verified" in proc.stdout and "not checked" in proc.stdout
+    assert "required unless" in " ".join(proc.stdout.split())
+
+
+def test_forgetting_the_branch_stops_with_exit_2_and_one_line(tmp_path):
+    proc = run_cli("--url", "https://acme.topdesk.example", "--username", "hcp-svc",
+                   "--output-dir", str(tmp_path), env={"TOPDESK_APP_PASSWORD": "not-used"})
+    assert proc.returncode == cli.EXIT_USAGE
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert "No branch given: pass --branch" in proc.stderr and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_list_checks_prints_id_title_guide_and_dependencies():
@@ -127,10 +143,10 @@ class TestDemo:
         assert "api.reachable" in proc.stderr  # the progress lines went to stderr
 
     def test_fail_on_warn(self, tmp_path):
-        proc = run_cli("--demo", "rooms_not_reservable", "--fail-on", "warn", "--no-html",
+        proc = run_cli("--demo", "permission_groups_unreadable", "--fail-on", "warn", "--no-html",
                        "--output-dir", str(tmp_path))
         assert proc.returncode == cli.EXIT_NOT_READY
-        proc = run_cli("--demo", "rooms_not_reservable", "--no-html", "--output-dir", str(tmp_path))
+        proc = run_cli("--demo", "permission_groups_unreadable", "--no-html", "--output-dir", str(tmp_path))
         assert proc.returncode == cli.EXIT_READY
 
     def test_debug_logs_requests_without_the_password(self, tmp_path):

@@ -139,13 +139,18 @@ def test_quiet_drops_the_line_per_tenant_but_keeps_the_summary(tmp_path, sandbox
     assert "1 tenant: 1 ready" in quiet
 
 
-def test_a_password_in_the_targets_file_exits_2_with_one_line_and_checks_nothing(tmp_path, sandboxes, capsys):
-    targets = tenant("A", sandboxes["healthy"], "HEALTHY_PW") + f'app_password = "{PASSWORD}"\n'
+@pytest.mark.parametrize("added, said", [
+    (f'app_password = "{PASSWORD}"\n', "never store an application password"),
+    (f'[tenant.proxy]\napi_token = "{PASSWORD}"\n', "contains the key 'tenant[1].proxy.api_token'"),
+], ids=["password in a tenant", "a token nested in a tenant's table"])
+def test_a_secret_anywhere_in_the_targets_file_exits_2_with_one_line_and_checks_nothing(
+        tmp_path, sandboxes, capsys, added, said):
+    targets = tenant("A", sandboxes["healthy"], "HEALTHY_PW") + added
     before = len(sandboxes["healthy"].requests)
     code, out, err = run(tmp_path, targets, capsys=capsys)
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "never store an application password" in err
-    assert len(sandboxes["healthy"].requests) == before
+    assert err.count("\n") == 1 and said in err and PASSWORD not in err
+    assert "password_env" in err and len(sandboxes["healthy"].requests) == before
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -160,3 +165,35 @@ def test_wrong_flags_exit_2(tmp_path, sandboxes, capsys, args, expected):
 def test_a_missing_targets_file_exits_2(tmp_path, capsys):
     assert fleet_cli.main([str(tmp_path / "nope.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+
+
+def test_ctrl_c_during_a_fleet_run_says_interrupted_and_exits_130(tmp_path, sandboxes, capsys, monkeypatch):
+    import topdesk_preflight.fleet as fleet
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fleet, "run_fleet", interrupted)
+    code, out, err = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_PW"), capsys=capsys)
+    assert code == 130 and err == "Interrupted.\n"
+
+
+def test_a_closed_output_pipe_exits_141_quietly_and_still_writes_the_summary(tmp_path, sandboxes):
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "targets.toml"
+    path.write_text(tenant("A", sandboxes["healthy"], "HEALTHY_PW"), encoding="utf-8")
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader went away before the first line, like "| head -0"
+    try:
+        proc = subprocess.run([sys.executable, "-m", "topdesk_preflight", "fleet", str(path),
+                               "--output-dir", str(tmp_path / "out")], stdout=writer, stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, text=True, timeout=120)
+    finally:
+        os.close(writer)
+    assert proc.returncode == 141 and proc.stderr == ""
+    assert (tmp_path / "out" / "fleet-summary.json").is_file()

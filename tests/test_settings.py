@@ -207,6 +207,66 @@ class TestSilencesFromTheConfigFile:
             load({"config": str(config)})
 
 
+class TestNoSecretInAConfigFile:
+    """Config files get committed and attached to tickets: a key that looks like a secret is refused anywhere."""
+
+    @pytest.mark.parametrize("body, key", [
+        ('password = "{v}"\n', "password"),
+        ('Application-Password = "{v}"\n', "Application-Password"),
+        ('[topdesk_preflight]\nbranch = "HQ"\nsmtp_passwd = "{v}"\n', "topdesk_preflight.smtp_passwd"),
+        ('api_token = "{v}"\n', "api_token"),
+        ('[proxy]\nclient-secret = "{v}"\n', "proxy.client-secret"),
+        ('[targets.acme]\nurl = "acme.topdesk.net"\napikey = "{v}"\n', "targets.acme.apikey"),
+        ('[a.b.c]\nAPI_KEY = "{v}"\n', "a.b.c.API_KEY"),
+        ('[[silence]]\nid = "rooms.typed"\nreason = "x"\n\n[[silence]]\nid = "network.tls"\nreason = "y"\n'
+         'credentials = "{v}"\n', "silence[2].credentials"),
+        ('[[silence]]\nid = "rooms.typed"\nreason = "x"\nextra = {{ token = "{v}" }}\n', "silence[1].extra.token"),
+    ])
+    def test_a_secret_key_at_any_level_is_refused_naming_the_key_and_the_file(self, tmp_path, body, key):
+        config = tmp_path / "c.toml"
+        config.write_text(body.format(v=PASSWORD))
+        with pytest.raises(SettingsError) as caught:
+            load({"config": str(config)})
+        message = str(caught.value)
+        assert f"contains the key {key!r}" in message and str(config) in message
+        assert "never store the application password" in message and "TOPDESK_APP_PASSWORD" in message
+        assert PASSWORD not in message and "\n" not in message
+
+    def test_the_demo_refuses_one_too(self, tmp_path):
+        from topdesk_preflight.settings import load_silences
+
+        config = tmp_path / "c.toml"
+        config.write_text(f'[[silence]]\nid = "rooms.typed"\nreason = "x"\ntoken = "{PASSWORD}"\n')
+        with pytest.raises(SettingsError, match="silence"):
+            load_silences(config)
+
+    def test_keys_that_only_point_at_the_password_or_date_it_are_allowed(self, tmp_path):
+        password_file = tmp_path / "pw.txt"
+        password_file.write_text(PASSWORD + "\n")
+        config = tmp_path / "c.toml"
+        config.write_text(f'app_password_file = "{password_file}"\napp-password-expires = 2027-03-31\n'
+                          '[targets.acme]\npassword_env = "ACME_PW"\npassword_file = "acme.txt"\n')
+        settings = load({"config": str(config)}, env={"TOPDESK_APP_PASSWORD": ""})
+        assert settings.password.reveal() == PASSWORD
+        assert settings.app_password_expires == date(2027, 3, 31)
+
+    def test_a_value_that_mentions_a_password_is_no_secret(self, tmp_path):
+        config = tmp_path / "c.toml"
+        config.write_text('[[silence]]\nid = "auth.app_password_expiry"\nreason = "password rotated monthly"\n')
+        assert load({"config": str(config)}).silences[0].reason == "password rotated monthly"
+
+    @pytest.mark.parametrize("key, secret", [
+        ("password", True), ("smtp-PASSWD", True), ("oauth_token", True), ("ApiKey", True), ("api-key", True),
+        ("client_secret", True), ("credential_store", True), ("app_password", True),
+        ("app_password_file", False), ("app-password-file", False), ("password_env", False),
+        ("password_file", False), ("app_password_expires", False), ("timeout", False), ("username", False),
+    ])
+    def test_the_rule_for_keys(self, key, secret):
+        from topdesk_preflight.settings import is_secret_key
+
+        assert is_secret_key(key) is secret
+
+
 def test_a_url_with_a_login_in_it_is_refused_without_echoing_it():
     with pytest.raises(SettingsError) as caught:
         normalize_url("https://hcp-svc:" + PASSWORD + "@acme.topdesk.net")

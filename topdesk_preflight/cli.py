@@ -8,11 +8,12 @@ imported when a run needs them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Any, Iterator, Sequence, TextIO
 
 # Exit codes: a public contract, documented in the README and in --help.
 EXIT_READY = 0
@@ -20,10 +21,33 @@ EXIT_NOT_READY = 1
 EXIT_USAGE = 2
 EXIT_TOOL_BROKE = 3
 EXIT_UNKNOWN = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a program stopped with Ctrl-C
+# The reader of the output went away (``... | head -2``). A shell reports 128 + SIGPIPE = 141 for a
+# program the broken pipe killed, and that is what we exit with, quietly, as Python's documentation
+# advises (stdout pointed at os.devnull). Not 1, the recipe's example: here 1 means "not ready", and a
+# script must not read a closed pipe as a verdict on TOPdesk; never 3, nothing is broken.
+EXIT_OUTPUT_CLOSED = 141
+
+#: The packages setup.cfg installs with the tool (import names, with the requests stack's own ones).
+#: Without one of them the tool cannot run: a setup problem (exit 2), never a defect (exit 3).
+REQUIRED_PACKAGES = {"requests": "requests", "attrs": "attrs", "attr": "attrs", "tenacity": "tenacity",
+                     "jinja2": "Jinja2", "markupsafe": "MarkupSafe", "truststore": "truststore",
+                     "urllib3": "urllib3", "charset_normalizer": "charset-normalizer", "idna": "idna",
+                     "certifi": "certifi"}
+#: What only ``--demo`` needs: setup.cfg's ``demo`` extra (trustme, and cryptography under it).
+DEMO_EXTRA_PACKAGES = frozenset({"trustme", "cryptography"})
 
 DEMO_DEFAULT_SCENARIO = "demo"
 
 EPILOG = """\
+statuses:
+  PASS   verified: read from TOPdesk and right
+  WARN   works, but worth a look (or could not be verified, and the line says why)
+  FAIL   TOPdesk showed the fault; the steps say who fixes it
+  ERROR  could not be assessed (TOPdesk or the network failed): readiness unknown
+  SKIP   nothing verified: blocked by a prerequisite that did not pass, or not checked
+         because a setting was not given (the line names the flag, e.g. --room)
+
 fleet mode:
   topdesk-preflight fleet TARGETS.toml    check many tenants at once (see fleet --help)
 
@@ -33,6 +57,8 @@ exit codes:
   2  usage or settings error (the message says which flag or variable to fix)
   3  topdesk-preflight itself broke (please report it with the --debug output)
   4  readiness unknown: nothing failed, but at least one check could not be assessed (error)
+  130  interrupted (Ctrl-C)
+  141  the output's reader went away (e.g. | head); reports are still written if the run got that far
 silenced checks (config file [[silence]] with id, reason, until) never change the exit code.
 
 the application password is read from TOPDESK_APP_PASSWORD, from --app-password-file,
@@ -51,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     what = parser.add_argument_group("what to check (as typed into HCP's TOPdesk wizard)")
     what.add_argument("--url", help="TOPdesk URL, e.g. https://acme.topdesk.net (https assumed)")
     what.add_argument("--username", help="the operator's login name (not its email)")
-    what.add_argument("--branch", help="the branch configured in HCP, e.g. 'HQ Stockholm'")
+    what.add_argument("--branch", help="the branch configured in HCP, e.g. 'HQ Stockholm' (required unless "
+                                       "--only/--skip narrows the run)")
     what.add_argument("--email", help="the operator email entered in HCP")
     what.add_argument("--room", dest="rooms", action="append", metavar="NAME",
                       help="a room HCP should import (repeatable)")
@@ -97,36 +124,130 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point for ``python -m topdesk_preflight`` and the ``topdesk-preflight`` script."""
+    """Entry point for ``python -m topdesk_preflight`` and the ``topdesk-preflight`` script.
+
+    Every ordinary way for a run to end gets one line and its exit code; only a
+    real defect is called a bug (exit 3), and nothing prints a traceback.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # so a closed pipe shows here, not in the interpreter's own flush at exit
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return output_closed()
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        return _report_failure(exc)
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["fleet"]:
         from topdesk_preflight import fleet_cli
 
         return fleet_cli.main(argv[1:])
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    if args.version:
+        from topdesk_preflight import __version__
+
+        print(f"topdesk-preflight {__version__}")
+        return EXIT_READY
+    if args.list_checks:
+        return list_checks(sys.stdout)
+    return _run(args)
+
+
+def _report_failure(exc: Exception) -> int:
+    """Print one line for ``exc`` and return its exit code: 2 for a setup or settings problem, else 3.
+
+    SettingsError is looked up in ``sys.modules`` rather than imported: when a
+    dependency is missing, importing the settings module would fail all over again.
+    An exception cannot be a SettingsError if that module was never imported.
+    """
+    settings = sys.modules.get("topdesk_preflight.settings")
+    if settings is not None and isinstance(exc, settings.SettingsError):
+        print(f"topdesk-preflight: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    missing = missing_dependency(exc)
+    if missing is not None:
+        print(f"topdesk-preflight: {missing}", file=sys.stderr)
+        return EXIT_USAGE
+    logging.getLogger("topdesk_preflight").debug("unexpected failure", exc_info=True)
+    print(f"topdesk-preflight itself failed: {type(exc).__name__}: {exc}\n"
+          "This is a bug; please report it with the output of --debug.", file=sys.stderr)
+    return EXIT_TOOL_BROKE
+
+
+def missing_dependency(exc: BaseException) -> str | None:
+    """What to install, when ``exc`` (or what caused it) is a package of the tool's that is not installed.
+
+    A bare virtual environment, or ``pip install --no-deps``, leaves the tool
+    without requests or attrs: the user's setup is incomplete, so the answer is
+    an install command, not a bug report.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ModuleNotFoundError) and current.name:
+            package = REQUIRED_PACKAGES.get(current.name.partition(".")[0])
+            if package is not None:
+                return (f"the package {package!r} is not installed in this Python ({sys.executable}): install "
+                        "topdesk-preflight with its dependencies: pip install topdesk-preflight "
+                        "(in a clone of the project: pip install -e .)")
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return None
+
+
+def output_closed() -> int:
+    """The reader of stdout went away: go quiet, as Python's documentation advises, and exit 141.
+
+    Both streams are pointed at os.devnull so that nothing written later, nor the
+    interpreter's flush at exit, raises BrokenPipeError again.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        silence_stream(stream)
+    return EXIT_OUTPUT_CLOSED
+
+
+def silence_stream(stream: TextIO) -> None:
+    """Point ``stream``'s file descriptor at os.devnull (a stream with none, e.g. a test's capture, is left)."""
     try:
-        if args.version:
-            from topdesk_preflight import __version__
+        descriptor = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
 
-            print(f"topdesk-preflight {__version__}")
-            return EXIT_READY
-        if args.list_checks:
-            return list_checks(sys.stdout)
-        return _run(args)
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return EXIT_TOOL_BROKE
-    except Exception as exc:  # the last line of defence: a message, never a traceback
-        from topdesk_preflight.settings import SettingsError
 
-        if isinstance(exc, SettingsError):
-            print(f"topdesk-preflight: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        logging.getLogger("topdesk_preflight").debug("unexpected failure", exc_info=True)
-        print(f"topdesk-preflight itself failed: {type(exc).__name__}: {exc}\n"
-              "This is a bug; please report it with the output of --debug.", file=sys.stderr)
-        return EXIT_TOOL_BROKE
+class ProgressStream:
+    """Writes progress lines as checks finish, and goes quiet once the reader is gone (``| head``).
+
+    The runner calls the progress callback from its loop and swallows what it
+    raises, logging a traceback under --debug; so a closed pipe is handled here,
+    once: the stream is silenced, the run goes on and still writes its reports,
+    and :attr:`reader_gone` tells the caller to exit 141.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.reader_gone = False
+
+    def write_line(self, text: str) -> None:
+        if self.reader_gone:
+            return
+        try:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+        except BrokenPipeError:
+            self.reader_gone = True
+            silence_stream(self.stream)
 
 
 def list_checks(stream: TextIO) -> int:
@@ -205,11 +326,8 @@ def _extras(args: argparse.Namespace) -> dict[str, Any]:
 def _run_demo(scenario: str, flags: dict[str, Any], extras: dict[str, Any] | None = None) -> int:
     from topdesk_preflight.settings import SettingsError
 
-    try:
+    with _demo_extra_needed():
         from topdesk_preflight.sandbox import SCENARIOS, Sandbox
-    except ImportError as exc:
-        raise SettingsError(f"--demo needs the simulator's extra packages ({exc.name}): "
-                            "pip install 'topdesk-preflight[demo]'") from None
     if scenario not in SCENARIOS:
         raise SettingsError(f"unknown demo scenario {scenario!r}; choose one of: "
                             f"{', '.join(sorted(SCENARIOS))}")
@@ -223,13 +341,38 @@ def _run_demo(scenario: str, flags: dict[str, Any], extras: dict[str, Any] | Non
         overrides["app_password_expires"] = _parse_date(overrides["app_password_expires"],
                                                         "--app-password-expires")
     overrides["silences"] = _demo_silences(scenario, flags.get("config"))
-    with Sandbox(scenario=scenario, tls=True) as sandbox:
-        out = sys.stderr if flags.get("json_path") == "-" else sys.stdout
-        out.write(f"Demo: the built-in TOPdesk simulator, scenario {scenario!r}, at {sandbox.url}\n")
+    check_output_paths(overrides.get("output_dir"), json_path=overrides.get("json_path"),
+                       html_path=overrides.get("html_path"), no_html=bool(overrides.get("no_html")),
+                       junit_path=(extras or {}).get("junit_path"))  # before the simulator starts
+    with _demo_extra_needed():
+        sandbox = Sandbox(scenario=scenario, tls=True).start()  # TLS imports trustme only now
+    with sandbox:
+        banner = ProgressStream(sys.stderr if flags.get("json_path") == "-" else sys.stdout)
+        banner.write_line(f"Demo: the built-in TOPdesk simulator, scenario {scenario!r}, at {sandbox.url}")
         for silence in overrides["silences"]:
-            out.write(f"Demo: {silence.id} is silenced until {silence.until} (an example of a [[silence]] "
-                      "entry in a --config file)\n")
-        return execute(sandbox.settings(**overrides), extras=extras)
+            banner.write_line(f"Demo: {silence.id} is silenced until {silence.until} (an example of a "
+                              "[[silence]] entry in a --config file)")
+        code = execute(sandbox.settings(**overrides), extras=extras)
+        return EXIT_OUTPUT_CLOSED if banner.reader_gone else code
+
+
+@contextlib.contextmanager
+def _demo_extra_needed() -> Iterator[None]:
+    """Turn a missing package of the ``demo`` extra into the one line that says how to install it.
+
+    The simulator imports trustme only when it starts over TLS, so both the
+    import of the sandbox package and its start are guarded; any other missing
+    module is left to :func:`main` (a missing dependency, or a real defect).
+    """
+    from topdesk_preflight.settings import SettingsError
+
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in DEMO_EXTRA_PACKAGES:
+            raise
+        raise SettingsError(f"--demo needs the 'demo' extra ({exc.name} is not installed): "
+                            "pip install 'topdesk-preflight[demo]'") from None
 
 
 def _demo_silences(scenario: str, config: str | None) -> tuple[Any, ...]:
@@ -253,17 +396,19 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
     from topdesk_preflight import reports
     from topdesk_preflight.runner import run_preflight
 
+    check_output_paths(settings.output_dir, json_path=settings.json_path, html_path=settings.html_path,
+                       no_html=settings.no_html, junit_path=extras.get("junit_path"))
     json_to_stdout = settings.json_path == "-"
     out = sys.stderr if json_to_stdout else sys.stdout
+    progress = ProgressStream(out)
     color = _use_color(out)
     if settings.insecure:
-        out.write("WARNING: --insecure: TLS certificates are NOT verified; anyone on the path could "
-                  "impersonate TOPdesk. The report says so too.\n")
+        progress.write_line("WARNING: --insecure: TLS certificates are NOT verified; anyone on the path could "
+                            "impersonate TOPdesk. The report says so too.")
 
     def on_result(result: Any) -> None:
         if not settings.quiet:
-            out.write(reports.result_line(result, color=color) + "\n")
-            out.flush()
+            progress.write_line(reports.result_line(result, color=color))
 
     report = run_preflight(settings, on_result=on_result)
     if extras.get("previous") is not None:
@@ -277,15 +422,16 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
     if json_to_stdout:
         sys.stdout.write(json_text)
         sys.stdout.flush()
-    else:
-        written.append(reports.write_json(report, json_path, json_text=json_text))
-    if not settings.no_html:
-        written.append(reports.write_html(report, settings.html_path or html_default, json_text=json_text,
-                                          json_name=json_path.name))
-    if extras.get("junit_path"):
-        from topdesk_preflight.reports.junit import write_junit
+    with _report_writing():
+        if not json_to_stdout:
+            written.append(reports.write_json(report, json_path, json_text=json_text))
+        if not settings.no_html:
+            written.append(reports.write_html(report, settings.html_path or html_default, json_text=json_text,
+                                              json_name=json_path.name))
+        if extras.get("junit_path"):
+            from topdesk_preflight.reports.junit import write_junit
 
-        written.append(write_junit(report, extras["junit_path"]))
+            written.append(write_junit(report, extras["junit_path"]))
     for line in reports.summary_lines(report, color=color, paths=written):
         out.write(line + "\n")
     if extras.get("previous") is not None:
@@ -294,7 +440,84 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
     if extras.get("ticket_text"):
         out.write("\n" + reports.ticket_text(report, files=written).rstrip("\n") + "\n")
     out.flush()
+    if progress.reader_gone:
+        return EXIT_OUTPUT_CLOSED
     return exit_code(report, fail_on=settings.fail_on)
+
+
+# --- report paths: refused before the run, not after it ------------------------------------------
+
+def check_output_paths(output_dir: str | None, *, json_path: str | None = None, html_path: str | None = None,
+                       no_html: bool = False, junit_path: str | None = None) -> None:
+    """Raise a one-line SettingsError for a report path that could only fail once the run is over.
+
+    The reports are written after every check has run, so an ``--output-dir``
+    that is a file, or a ``--json`` path inside a read-only folder, would
+    otherwise cost the whole run (and its requests) and then end in an error. A
+    folder that does not exist yet is fine: the reports' writer creates it
+    (``reports/paths.atomic_write_text``), so only what would stop it is refused.
+    """
+    if json_path is None or (not no_html and not html_path):  # a report goes to the output folder
+        _check_report_folder(output_dir or ".")
+    named = {"--json": None if json_path == "-" else json_path, "--html": None if no_html else html_path,
+             "--junit": junit_path}
+    for flag, path in named.items():
+        if path:
+            _check_report_file(flag, str(path))
+
+
+def _check_report_folder(folder: str) -> None:
+    from topdesk_preflight.settings import SettingsError
+
+    problem = _folder_problem(folder)
+    if problem is not None:
+        raise SettingsError(f"--output-dir {folder!r} cannot hold the reports: {problem}; pass a folder "
+                            "you can write to (it is created if missing).")
+
+
+def _check_report_file(flag: str, path: str) -> None:
+    from topdesk_preflight.settings import SettingsError
+
+    if os.path.isdir(path):
+        raise SettingsError(f"{flag} {path!r} is a folder: pass a file name, e.g. "
+                            f"{os.path.join(path, 'report' + _SUFFIXES[flag])!r}.")
+    problem = _folder_problem(os.path.dirname(path) or ".")
+    if problem is not None:
+        raise SettingsError(f"{flag} {path!r} cannot be written: {problem}; pass a path in a folder "
+                            "you can write to.")
+
+
+_SUFFIXES = {"--json": ".json", "--html": ".html", "--junit": ".xml"}
+
+
+def _folder_problem(folder: str) -> str | None:
+    """Why no file could be written in ``folder`` (created as needed), or None when one can.
+
+    The nearest part of the path that exists decides: it must be a folder this
+    user may write into (and so create the rest below).
+    """
+    existing = os.path.abspath(folder)
+    while not os.path.lexists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"{existing!r} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"the folder {existing!r} is not writable for this user"
+    return None
+
+
+@contextlib.contextmanager
+def _report_writing() -> Iterator[None]:
+    """A report that cannot be written after all (the disk filled up, a folder vanished): one line, exit 2."""
+    from topdesk_preflight.settings import SettingsError
+
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        raise SettingsError(f"Cannot write the report {exc.filename!r}: {exc.strerror or exc}; free some space "
+                            "or pass another --output-dir (or --json/--html/--junit path).") from None
 
 
 def exit_code(report: Any, *, fail_on: str = "fail") -> int:

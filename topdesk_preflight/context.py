@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from attrs import frozen
 
+from topdesk_preflight.errors import ReadOnlyViolation, TopdeskError
 from topdesk_preflight.model import CheckResult, RequestRecord
 
 T = TypeVar("T")
@@ -92,6 +93,22 @@ class Outcome:
         return self.value
 
 
+def _log_warm_up_failure(name: str, exc: Exception) -> None:
+    """--debug: a prefetch that met what TOPdesk or the network did is one line; a defect gets a traceback.
+
+    A wrong password or an unreachable host makes every prefetch fail, and the
+    check that owns the fact reports it properly; a traceback per prefetch would
+    only bury that report and make an ordinary outcome look like a crash. Refusing
+    a write (:class:`ReadOnlyViolation`) is a TopdeskError too, but it means the
+    calling code is wrong, so it keeps its traceback.
+    """
+    if isinstance(exc, TopdeskError) and not isinstance(exc, ReadOnlyViolation):
+        log.debug("prefetch %s failed (%s: %s); the check that needs it reports why",
+                  name, type(exc).__name__, exc)
+    else:
+        log.debug("prefetch %s failed; the check that needs it reports why", name, exc_info=True)
+
+
 class Context:
     def __init__(self, settings: Any, client: Any = None, *, deadline: float | None = None) -> None:
         self.settings = settings
@@ -145,8 +162,8 @@ class Context:
         self._local.records = None
         try:
             item.fetch(self)
-        except Exception:  # cached by once(), or re-raised when the owning check asks again
-            log.debug("prefetch %s failed; the check that needs it reports why", item.name, exc_info=True)
+        except Exception as exc:  # cached by once(), or re-raised when the owning check asks again
+            _log_warm_up_failure(item.name, exc)
         finally:
             self._local.records = previous
 

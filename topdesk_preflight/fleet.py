@@ -46,7 +46,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from attrs import field, frozen
 
 from topdesk_preflight.model import Report
-from topdesk_preflight.settings import Secret, Settings, SettingsError, read_password_file
+from topdesk_preflight.settings import Secret, Settings, SettingsError, read_password_file, refuse_secret_keys
 
 DEFAULT_CONCURRENCY = 8  # tenants at once; each tenant runs its own checks concurrently too
 DEFAULT_EXPIRY_WARNING_DAYS = 30
@@ -57,7 +57,6 @@ EXIT_SOME_NOT_READY = 1
 EXIT_SETTINGS = 2
 EXIT_SOME_UNKNOWN = 4
 
-_SECRET_KEYS = frozenset({"password", "app_password", "application_password"})
 _STRING_KEYS = ("url", "username", "branch", "email", "ca_bundle", "password_env", "password_file")
 _NUMBER_KEYS = ("timeout", "connect_timeout", "deadline", "check_timeout")
 _INTEGER_KEYS = ("retries", "concurrency", "expiry_warning_days")
@@ -217,13 +216,15 @@ def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | N
         raise SettingsError(f"The targets file {source!r} is not valid TOML: {exc}.") from None
     base = Path(source).resolve().parent
 
-    _refuse_secrets(data, f"{source!r}")
+    refuse_secret_keys(data, source=f"The targets file {source!r}",
+                       advice="never store an application password (or any other secret) in the targets "
+                              "file; use password_env = \"NAME_OF_VARIABLE\" or password_file = \"PATH\" "
+                              "instead.")
     raw_tenants = data.get("tenant")
     defaults = {k: v for k, v in data.items() if k not in ("tenant", "defaults")}
     table = data.get("defaults", {})
     if not isinstance(table, dict):
         raise SettingsError(f"[defaults] in {source!r} must be a table of settings.")
-    _refuse_secrets(table, f"[defaults] of {source!r}")
     defaults.update(table)
     unknown = sorted(set(defaults) - _DEFAULT_KEYS)
     if unknown:
@@ -238,7 +239,6 @@ def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | N
         if not isinstance(raw, dict):
             raise SettingsError(f"Tenant #{number} in {source!r} must be a [[tenant]] table.")
         label = f"tenant {raw.get('name')!r}" if isinstance(raw.get("name"), str) else f"tenant #{number}"
-        _refuse_secrets(raw, f"{label} in {source!r}")
         tenant = _tenant({**defaults, **raw}, label=f"{label} in {source!r}", base=base, env=env,
                          expiry_warning_days=expiry_warning_days)
         if tenant.slug in slugs:
@@ -247,14 +247,6 @@ def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | N
         slugs[tenant.slug] = tenant.name
         tenants.append(tenant)
     return tenants
-
-
-def _refuse_secrets(table: Mapping[str, Any], where: str) -> None:
-    found = _SECRET_KEYS & {str(k).replace("-", "_").lower() for k in table}
-    if found:
-        raise SettingsError(
-            f"{where} contains {sorted(found)[0]!r}: never store an application password in the targets file. "
-            "Use password_env = \"NAME_OF_VARIABLE\" or password_file = \"PATH\" instead.")
 
 
 def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, str],

@@ -4,7 +4,8 @@ Prints a line per tenant as it finishes, then the summary table and the
 application passwords about to expire, and writes each tenant's reports plus
 ``fleet-summary.json`` and ``fleet-summary.html``. The exit code is made for a
 scheduled job: 0 all ready, 1 any not ready, 4 none not ready but some
-unknown, 2 the targets file or a flag is wrong, 3 the tool itself broke.
+unknown, 2 the targets file or a flag is wrong, 3 the tool itself broke; 130 after Ctrl-C and
+141 when the output's reader went away (``| head``), as for a single run (see cli.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from topdesk_preflight.cli import (
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT_CLOSED,
+    ProgressStream,
+    missing_dependency,
+    output_closed,
+)
 from topdesk_preflight.fleet import DEFAULT_CONCURRENCY, DEFAULT_EXPIRY_WARNING_DAYS
 
 EXIT_SETTINGS = 2
@@ -40,6 +48,8 @@ exit codes:
   2  the targets file or a flag is wrong (nothing was checked)
   3  topdesk-preflight itself broke
   4  no tenant is not ready, but at least one could not be assessed (unknown)
+  130  interrupted (Ctrl-C)
+  141  the output's reader went away (e.g. | head)
 """
 
 
@@ -73,10 +83,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
-        return EXIT_TOOL_BROKE
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return output_closed()
     except Exception as exc:
         from topdesk_preflight.settings import SettingsError
 
+        missing = missing_dependency(exc)
+        if missing is not None:
+            print(f"{PROG}: {missing}", file=sys.stderr)
+            return EXIT_SETTINGS
         if isinstance(exc, SettingsError):
             print(f"{PROG}: {exc}", file=sys.stderr)
             return EXIT_SETTINGS
@@ -110,17 +126,16 @@ def _run(args: argparse.Namespace) -> int:
                             f"{exc.strerror or exc}.") from None
     json_to_stdout = args.json_path == "-"
     out = sys.stderr if json_to_stdout else sys.stdout
+    progress = ProgressStream(out)
     color = _use_color(out)
     window = args.expiry_warning_days if args.expiry_warning_days is not None else DEFAULT_EXPIRY_WARNING_DAYS
     if not args.quiet:
-        out.write(f"Checking {len(tenants)} tenant{'' if len(tenants) == 1 else 's'}, "
-                  f"{min(args.concurrency, len(tenants))} at a time...\n")
-        out.flush()
+        progress.write_line(f"Checking {len(tenants)} tenant{'' if len(tenants) == 1 else 's'}, "
+                            f"{min(args.concurrency, len(tenants))} at a time...")
 
     def on_done(outcome: TenantOutcome) -> None:
         if not args.quiet:
-            out.write(fleet_report.tenant_line(outcome, color=color) + "\n")
-            out.flush()
+            progress.write_line(fleet_report.tenant_line(outcome, color=color))
 
     run = run_fleet(tenants, output_dir=output_dir, concurrency=args.concurrency,
                     expiry_warning_days=window, on_done=on_done)
@@ -134,4 +149,4 @@ def _run(args: argparse.Namespace) -> int:
     for line in fleet_report.summary_lines(run, color=color, paths=written):
         out.write(line + "\n")
     out.flush()
-    return run.exit_code
+    return EXIT_OUTPUT_CLOSED if progress.reader_gone else run.exit_code

@@ -88,9 +88,9 @@ _STARTED = object()
 
 def _log_check_exception(check_id: str, exc: Exception) -> None:
     """--debug: what TOPdesk or the network did is one line; only a real defect gets a traceback."""
-    from topdesk_preflight.errors import TopdeskError
+    from topdesk_preflight.errors import ReadOnlyViolation, TopdeskError
 
-    if isinstance(exc, TopdeskError):
+    if isinstance(exc, TopdeskError) and not isinstance(exc, ReadOnlyViolation):
         log.debug("check %s ended on %s", check_id, _describe(exc))
     else:
         log.debug("check %s raised", check_id, exc_info=True)

@@ -293,7 +293,60 @@ _ENV_NAMES = {name: ENV_PREFIX + name.upper() for name in _FIELDS}
 _ENV_NAMES["json_path"] = "TOPDESK_JSON"
 _ENV_NAMES["html_path"] = "TOPDESK_HTML"
 _CONFIG_ALIASES = {"json": "json_path", "html": "html_path", "room": "rooms"}
-_SECRET_KEYS = {"app_password", "password", "application_password"}
+
+#: A key whose normalised name contains one of these names a secret, wherever it sits in a TOML file.
+SECRET_KEY_WORDS = ("password", "passwd", "secret", "token", "apikey", "api_key", "credential")
+#: Keys that only say *where* a secret is, or when it expires: allowed although they contain a word above.
+SECRET_POINTER_KEYS = frozenset({"app_password_file", "password_file", "password_env", "app_password_expires"})
+
+
+def _normalised_key(key: object) -> str:
+    return str(key).lower().replace("-", "_")
+
+
+def is_secret_key(key: object) -> bool:
+    """Whether a settings file key would hold a secret (``api-Token``, ``smtp_password``, ...).
+
+    Files get copied, committed and attached to tickets; a password in one is
+    leaked sooner or later. The pointer keys (``password_env``,
+    ``app_password_file``, ...) are the safe way to say where the secret is.
+    """
+    name = _normalised_key(key)
+    return name not in SECRET_POINTER_KEYS and any(word in name for word in SECRET_KEY_WORDS)
+
+
+def find_secret_key(document: Any, prefix: str = "") -> str | None:
+    """The dotted path of the first secret-looking key anywhere in a parsed TOML document, or None.
+
+    Every table is searched, nested ones and arrays of tables (``[[silence]]``,
+    ``[[tenant]]``) included; an array entry shows as ``name[n]``, counted from 1.
+    Only keys are looked at: a value is never read, so it can never be repeated.
+    """
+    if isinstance(document, dict):
+        for key, value in document.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if is_secret_key(key):
+                return path
+            found = find_secret_key(value, path)
+            if found is not None:
+                return found
+    elif isinstance(document, list):
+        for number, item in enumerate(document, start=1):
+            found = find_secret_key(item, f"{prefix}[{number}]")
+            if found is not None:
+                return found
+    return None
+
+
+def refuse_secret_keys(document: Any, *, source: str, advice: str) -> None:
+    """Raise a one-line SettingsError naming the file and the key when ``document`` holds a secret.
+
+    The config file of a single run and fleet mode's targets file share this rule;
+    ``advice`` says where the secret belongs instead. The value is never shown.
+    """
+    key = find_secret_key(document)
+    if key is not None:
+        raise SettingsError(f"{source} contains the key {key!r}, which looks like a secret: {advice}")
 
 
 def _parse_bool(value: Any, what: str) -> bool:
@@ -321,14 +374,12 @@ def _read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
                             f"{exc.strerror or exc}.") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"The config file {os.fspath(path)!r} is not valid TOML: {exc}.") from None
+    refuse_secret_keys(data, source=f"The config file {os.fspath(path)!r}",
+                       advice="never store the application password (or any other secret) in a config "
+                              "file; remove the key and use TOPDESK_APP_PASSWORD or app_password_file.")
     section = data.get("topdesk_preflight", data)
     if not isinstance(section, dict):
         raise SettingsError(f"The config file {os.fspath(path)!r} must hold key = value settings.")
-    found_secret = _SECRET_KEYS & {k.replace("-", "_") for k in section}
-    if found_secret:
-        raise SettingsError(
-            f"The config file {os.fspath(path)!r} contains {sorted(found_secret)[0]!r}: never store the "
-            "application password in a config file. Use TOPDESK_APP_PASSWORD or app_password_file.")
     return {_CONFIG_ALIASES.get(k.replace("-", "_"), k.replace("-", "_")): v for k, v in section.items()}
 
 
@@ -355,10 +406,25 @@ def read_password_file(path: str | os.PathLike[str]) -> Secret:
 
 
 def _prompt_password(username: str) -> Secret | None:
+    """Ask on the terminal, input hidden; Ctrl-D is a missing password, Ctrl-C stops the tool (exit 130)."""
     import getpass
 
-    value = getpass.getpass(f"Application password for TOPdesk operator {username!r} (input hidden): ")
+    try:
+        value = getpass.getpass(f"Application password for TOPdesk operator {username!r} (input hidden): ")
+    except EOFError:  # Ctrl-D, or the terminal went away: the prompt's line is still open
+        _end_prompt_line()
+        raise SettingsError("No application password entered (the input ended): type it at the prompt, "
+                            f"or set {PASSWORD_ENV} or pass --app-password-file PATH.") from None
+    except KeyboardInterrupt:
+        _end_prompt_line()
+        raise
     return Secret(value) if value else None
+
+
+def _end_prompt_line() -> None:
+    """getpass leaves the cursor after its prompt when interrupted; the next message starts a new line."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
 
 
 def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None, *,
