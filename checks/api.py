@@ -23,8 +23,13 @@ from topdesk_preflight.errors import TopdeskError
 from topdesk_preflight.model import EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION, CheckResult
 from topdesk_preflight.registry import check
 
-#: TOPdesk's own HTML page for a refused login [C-peer] topdesk-api.md §1.2 (pipedream issue #19120).
+#: TOPdesk's own HTML page for a refused login, in English (pipedream issue #19120 quotes it): Tomcat's
+#: ``http.401.desc`` (apache/tomcat java/org/apache/catalina/valves/LocalStrings.properties).
 TOPDESK_401_PAGE_TEXT = "lacks valid authentication credentials"
+#: Keys of TOPdesk's JSON error shapes. The 2.7.11 spec documents several per endpoint:
+#: ``[{"message"}]``, ``[{"errorMessage"}]``, ``[{"errors": [...]}]`` (ErrorResponseEntity, /branches) and
+#: ``{"errors": [...]}`` / ``{"message"}`` (/locations).
+ERROR_KEYS = ("message", "errorMessage", "errors", "errorCode")
 
 
 def _wrong_url_steps(ctx: Context) -> list[str]:
@@ -122,17 +127,26 @@ def _json_or_none(response: Any) -> Any:
 
 
 def _topdesk_refusal(response: Any) -> bool:
-    """A 401/403 body in one of TOPdesk's shapes (topdesk-api.md §1.2, §3.4), not some other server's page."""
+    """A 401/403 body in one of TOPdesk's shapes, not some other server's page.
+
+    The shape, never the wording, decides: Tomcat translates its error page per request
+    locale (ErrorReportValve; ``LocalStrings_fr.properties``: "La requête nécessite une
+    authentification HTTP."), so a French server's 401 page has no English sentence, but
+    its title still names the status ("État HTTP 401 – Non autorisé"). The client asks
+    for English (``Accept-Language: en``) as well; this is the second lock.
+    """
     body = response.body.decode("utf-8", errors="replace").strip()
     if response.is_html:
-        return TOPDESK_401_PAGE_TEXT in " ".join(body.split()).lower()
+        title = response.messages[0] if response.messages else ""
+        return (TOPDESK_401_PAGE_TEXT in " ".join(body.split()).lower()
+                or re.search(rf"\b{response.status}\b", title) is not None)
     if not body:
         return False
     data = _json_or_none(response) if (response.is_json or body[:1] in "[{") else None
     if isinstance(data, list):
-        return all(isinstance(item, dict) and ("message" in item or "errorMessage" in item) for item in data)
+        return bool(data) and all(isinstance(item, dict) and any(k in item for k in ERROR_KEYS) for item in data)
     if isinstance(data, dict):
-        return isinstance(data.get("errors"), list) or "message" in data
+        return any(k in data for k in ERROR_KEYS)
     # Plain text such as "No valid authentication token provided" [C-peer] TOPdeskPS issue #114.
     return not body.startswith("<") and len(body) < 1000
 

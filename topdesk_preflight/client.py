@@ -321,7 +321,9 @@ class TopdeskClient:
         if settings.username or settings.password:
             password = settings.password.reveal() if settings.password else ""
             session.auth = requests.auth.HTTPBasicAuth(settings.username, password)
-        session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        # English error pages and messages: Tomcat localises its 401 page by the request's locale
+        # (ErrorReportValve), and the checks quote TOPdesk's words to the reader.
+        session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Language": "en"})
         # Stateless Basic auth (§1.1): never keep cookies, so concurrent checks cannot interfere.
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         session.max_redirects = 5

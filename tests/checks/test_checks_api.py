@@ -37,6 +37,44 @@ def test_topdesks_html_401_page_still_proves_the_url(sandbox_factory, run):
     assert api.evidence["status"] == 401
 
 
+#: Tomcat's 401 page as a French-speaking server renders it: the English sentence is translated
+#: (tomcat LocalStrings_fr.properties http.401.desc); only the status in the title stays.
+FRENCH_401_PAGE = ("<!doctype html><html lang=\"fr\"><head><title>État HTTP 401 – Non autorisé</title></head>"
+                   "<body><h1>État HTTP 401 – Non autorisé</h1><p><b>Type</b> Rapport d'état</p>"
+                   "<p><b>description</b> La requête nécessite une authentification HTTP.</p></body></html>")
+
+
+def test_a_localised_tomcat_401_page_still_proves_the_url_so_a_wrong_password_is_not_a_wrong_url(
+        sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.inject(VERSION, Fault.status(401, FRENCH_401_PAGE, headers={"Content-Type": "text/html;charset=utf-8"}))
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.PASS, api.summary
+    assert "refused the login" in api.summary
+
+
+def test_the_specs_array_of_errors_401_shape_still_proves_the_url(sandbox_factory, run):
+    sb = sandbox_factory()
+    body = [{"errors": [{"errorCode": "unauthorized", "errorMessage": "No authentication token provided"}]}]
+    sb.inject(VERSION, Fault.status(401, body))
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.PASS, api.summary
+
+
+def test_an_html_401_page_of_some_other_server_is_still_a_wrong_url(sandbox_factory, run):
+    sb = sandbox_factory()
+    page = "<html><head><title>Sign in - Contoso portal</title></head><body>Please sign in</body></html>"
+    sb.inject(VERSION, Fault.status(401, page, headers={"Content-Type": "text/html"}))
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.FAIL and "HTML page" in api.summary
+
+
+def test_every_request_asks_for_english_pages_and_messages(sandbox_factory, run):
+    sb = sandbox_factory()
+    run(sb, "api.reachable", "auth.credentials")
+    assert sb.requests and all(r.headers.get("accept-language") == "en" for r in sb.requests)
+
+
 def test_a_plain_text_401_still_proves_the_url(sandbox_factory, run):
     sb = sandbox_factory()
     sb.state.auth_error_style = "text"

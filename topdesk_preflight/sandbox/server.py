@@ -27,7 +27,8 @@ from topdesk_preflight.sandbox.tls import TlsSetup, make_tls
 
 HOST = "127.0.0.1"
 READ_ONLY_METHODS = ("GET", "HEAD")
-LOGGED_HEADERS = ("accept", "accept-encoding", "user-agent", "content-type", "content-length", "connection")
+LOGGED_HEADERS = ("accept", "accept-encoding", "accept-language", "user-agent", "content-type", "content-length",
+                  "connection")
 
 
 @frozen
