@@ -13,6 +13,7 @@ from topdesk_preflight.checks import (  # noqa: F401  (imported for registration
     operator,
     person,
     permissions,
+    room_types,
     rooms,
 )
 from topdesk_preflight.registry import REGISTRY

@@ -55,6 +55,7 @@ MENU_APP_PASSWORDS = "User menu -> My Settings -> Application Password"
 PERMISSIONS_NEEDED = ("Reservation Management: create / read / update / delete; API Access: all; "
                       "Supporting Files: read / write / create / delete / archive")
 ROOM_TYPE_NAMES = ("Room", "Desk")
+TYPES_LABEL = " or ".join(ROOM_TYPE_NAMES)
 
 #: One wording for the one fix of a missing Supporting Files permission: every check that meets the
 #: refusal gives exactly this step, so the reports merge them into one problem with one step.

@@ -30,12 +30,15 @@ ROOM_FETCH_CAP = 2000
 #: Lists of offending objects in evidence and summaries stop here; the total is always given.
 EVIDENCE_CAP = 50
 
-BRANCH_FIELDS = "id,name,status,archived"
+#: Only names in the branch DTO (supporting files 2.7.11 ExtendedBranchDto): it has no ``archived``
+#: key, so archived branches are told apart by the ``archived`` FIQL filter (fidelity audit P3, P7).
+BRANCH_FIELDS = "id,name,status"
 #: What the room checks read of each room. Top-level fields only: ``$fields`` sub-fields with a dot
-#: (``type.name``) are documented for the reservations endpoints, for /locations they are [I]
-#: (topdesk-api.md §3.2). ``branch`` is not asked for: the query pins it (see :func:`branch_rooms`);
-#: ``id`` and ``status`` are not read by any room check. Add a field here when a check needs it.
-ROOM_FIELDS = "name,roomNumber,type,reservationManagement"
+#: (``type.name``) are documented for the reservations endpoints, not for /locations. ``branch`` is
+#: asked for although the query pins it: a TOPdesk that ignored ``query`` (fidelity audit P14) would
+#: otherwise pass other branches' rooms off as this branch's. ``id`` and ``status`` are not read by any
+#: room check. Add a field here when a check needs it.
+ROOM_FIELDS = "name,roomNumber,branch,type,reservationManagement"
 
 _HCP_TYPES = {name.casefold() for name in ROOM_TYPE_NAMES}
 
@@ -48,22 +51,24 @@ def _as_tuple(records: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
 
 @frozen
 class BranchLookup:
-    """Every branch whose name matches the configured one, archived ones included.
+    """The branches named like the configured one: the active ones, and the archived ones if none is active.
 
-    With ``query`` TOPdesk returns archived branches too (topdesk-api.md §3.3); that is
-    how ``branch.exists`` tells "archived" from "missing" with a single request.
+    TOPdesk's branch records carry no ``archived`` key (the 2.7.11 DTO has none, nor
+    do recorded real answers), and its status values for branches are undocumented, so
+    the documented ``archived`` FIQL filter says which is which: one request with
+    ``archived==false``, and only when that finds nothing, one with ``archived==true``.
+    Names are compared here too: a server that ignored ``query`` (Supporting Files API
+    before 1.38.0) answers with every branch, and ``query_ignored`` records that.
     """
 
     given: str
-    matches: tuple[dict[str, Any], ...] = field(converter=_as_tuple)
+    active: tuple[dict[str, Any], ...] = field(converter=_as_tuple)
+    archived: tuple[dict[str, Any], ...] = field(default=(), converter=_as_tuple)
+    query_ignored: bool = False
 
     @property
-    def active(self) -> tuple[dict[str, Any], ...]:
-        return tuple(b for b in self.matches if not is_archived(b))
-
-    @property
-    def archived(self) -> tuple[dict[str, Any], ...]:
-        return tuple(b for b in self.matches if is_archived(b))
+    def matches(self) -> tuple[dict[str, Any], ...]:
+        return self.active + self.archived
 
     @property
     def branch(self) -> dict[str, Any] | None:
@@ -92,11 +97,29 @@ def branch_lookup(ctx: Context) -> BranchLookup | None:
     if not name:
         return None
 
+    def named(archived: bool) -> tuple[list[dict[str, Any]], bool]:
+        query = fiql.and_(fiql.eq("name", name), fiql.eq("archived", archived))
+        records = _records(ctx.client.get_json("/branches", {"$fields": BRANCH_FIELDS, "query": query}),
+                           "/branches")
+        same = [b for b in records if same_name(b.get("name"), name)]
+        return same, len(same) < len(records)
+
     def fetch() -> BranchLookup:
-        data = ctx.client.get_json("/branches", {"$fields": BRANCH_FIELDS, "query": fiql.eq("name", name)})
-        return BranchLookup(given=name, matches=_records(data, "/branches"))
+        active, ignored = named(archived=False)
+        if ignored:  # the filter did not apply, so neither did archived==false: trust the status only
+            return BranchLookup(given=name, active=[b for b in active if not is_archived(b)],
+                                archived=[b for b in active if is_archived(b)], query_ignored=True)
+        if active:
+            return BranchLookup(given=name, active=active)
+        archived, ignored = named(archived=True)
+        return BranchLookup(given=name, active=(), archived=archived, query_ignored=ignored)
 
     return ctx.once("property.branch", fetch)
+
+
+def same_name(found: Any, wanted: str) -> bool:
+    """TOPdesk's ``==`` ignores case on most instances; a name that differs in more is another record."""
+    return isinstance(found, str) and found.strip().casefold() == wanted.strip().casefold()
 
 
 def configured_branch(ctx: Context) -> dict[str, Any] | None:
@@ -140,6 +163,11 @@ def room_label(room: dict[str, Any]) -> str:
     return name
 
 
+def _branch_id(room: dict[str, Any]) -> Any:
+    branch = room.get("branch")
+    return branch.get("id") if isinstance(branch, dict) else None
+
+
 def branch_name_of(room: dict[str, Any]) -> str | None:
     branch = room.get("branch")
     name = branch.get("name") if isinstance(branch, dict) else None
@@ -154,6 +182,7 @@ class RoomList:
     rooms: tuple[dict[str, Any], ...] = field(converter=_as_tuple)
     complete: bool = True  # False when the branch has more than ``cap`` locations
     cap: int = ROOM_FETCH_CAP
+    query_ignored: bool = False  # the answer held other branches' rooms: filtered here
 
     @property
     def total(self) -> int:
@@ -194,13 +223,15 @@ def branch_rooms(ctx: Context) -> RoomList | None:
         # one row more than the cap tells "exactly cap" from "cut off"
         params = {"query": query, "$fields": ROOM_FIELDS, "pageSize": cap + 1}
         data = ctx.client.get_json("/locations", params)
-        # Every room is in the branch the query pinned, so its reference is filled in here rather
-        # than repeated by the server for each room. The filter already excludes archived rooms;
-        # is_archived still drops one if a server sends its status anyway.
+        # The filter already excludes archived rooms and other branches' rooms; both are checked
+        # again here, because a TOPdesk that ignores ``query`` answers with every location.
+        records = _records(data, "/locations")
+        mine = [r for r in records if _branch_id(r) in (branch["id"], None)]
+        rooms = [r for r in mine if not is_archived(r)]
         pinned = {"id": branch["id"], "name": branch.get("name")}
-        rooms = [{**r, "branch": r.get("branch") or pinned} for r in _records(data, "/locations")
-                 if not is_archived(r)]
-        return RoomList(branch=branch, rooms=rooms[:cap], complete=len(rooms) <= cap, cap=cap)
+        rooms = [{**r, "branch": r.get("branch") or pinned} for r in rooms]
+        return RoomList(branch=branch, rooms=rooms[:cap], complete=len(records) <= cap, cap=cap,
+                        query_ignored=len(mine) < len(records))
 
     return ctx.once("property.branch_rooms", fetch)
 

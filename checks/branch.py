@@ -34,9 +34,9 @@ SIMILARITY = 0.6
 def branch_exists(ctx: Context) -> CheckResult:
     """HCP is set up with a branch name; every room it imports must belong to that branch.
 
-    One ``/branches`` request with ``query=name==…`` answers all three questions
-    (exists, archived, spelled in another case) because a ``query`` returns archived
-    branches too (topdesk-api.md §3.3, §4).
+    One ``/branches`` request with ``name==…;archived==false`` answers "exists, active,
+    spelled in another case"; only a miss costs a second one (``archived==true``) to
+    tell "archived" from "missing" (see :class:`BranchLookup`).
     """
     name = ctx.settings.branch
     if not name:
@@ -54,6 +54,8 @@ def branch_exists(ctx: Context) -> CheckResult:
             evidence={"branch_id": None, "branch_name": name, "http_status": error.status})
     assert lookup is not None
     evidence: dict[str, Any] = {"branch_name": name, "matches": [_brief(b) for b in lookup.matches]}
+    if lookup.query_ignored:
+        evidence["query_ignored"] = True
 
     branch = lookup.branch
     if branch is not None:
@@ -65,6 +67,14 @@ def branch_exists(ctx: Context) -> CheckResult:
         if lookup.archived:
             details.append(f"An archived branch with this name also exists ({len(lookup.archived)}); "
                            "archived branches are ignored.")
+        if lookup.query_ignored:
+            return CheckResult.warned(
+                f"The branch {name!r} exists, but this TOPdesk ignored the search filter, so whether it is "
+                "archived cannot be verified",
+                details=details + [QUERY_IGNORED, "The branch was picked from the whole list by its name."],
+                remediation=[topdesk_admin(f"Open {MENU_BRANCH_SETTINGS} and check that the branch {name!r} is "
+                                           "not archived.")],
+                evidence=evidence)
         if branch.get("name") != name:
             return CheckResult.warned(
                 f"The branch is named {branch.get('name')!r} in TOPdesk, not {name!r}",
@@ -105,6 +115,11 @@ def branch_exists(ctx: Context) -> CheckResult:
     else:
         summary = f"The branch {name!r} does not exist"
     return CheckResult.failed(summary, details=details, remediation=remediation, evidence=evidence)
+
+
+QUERY_IGNORED = ("This TOPdesk answered with records that do not match the search filter (query): its "
+                 "Supporting Files API may be older than 1.38.0, which introduced FIQL; the records were filtered "
+                 "here instead.")
 
 
 def _brief(branch: dict[str, Any]) -> dict[str, Any]:

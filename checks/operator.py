@@ -118,12 +118,24 @@ def email_unique(ctx: Context) -> CheckResult:
             remediation=[SUPPORTING_FILES_STEP])
     other_operators = [o for o in operators if o.get("id") not in own_ids and _active(o)]
     other_persons = [p for p in persons if p.get("id") != own_person and _active(p)]
+    if "linkedPerson" not in operator:
+        # An instance before April 2024 does not expose the link (fidelity audit P9): a person card with
+        # the operator's email and name is then most likely its own person, not a duplicate.
+        own_twins = [p for p in other_persons if same_text(p.get("dynamicName"), operator.get("dynamicName"))]
+        other_persons = [p for p in other_persons if p not in own_twins]
+        if own_twins:
+            evidence["probably_own_person"] = [_brief("person", p) for p in own_twins]
     duplicates = [("operator", o) for o in other_operators] + [("person", p) for p in other_persons]
     evidence.update(duplicate_count=len(duplicates),
                     duplicates=[_brief(kind, card) for kind, card in duplicates[:DUPLICATES_SHOWN]])
     if not duplicates:
         who = "the HCP operator and its linked person use" if own_person else "the HCP operator uses"
-        return CheckResult.passed(f"Only {who} {email}.", evidence=evidence)
+        details = []
+        if evidence.get("probably_own_person"):
+            who = "the HCP operator and a person card with its name use"
+            details.append("This TOPdesk does not expose the operator-person link, so the person card with the "
+                           "operator's name and email was taken as its own linked person (see person.linked).")
+        return CheckResult.passed(f"Only {who} {email}.", details=details, evidence=evidence)
     shown = [_card_text(kind, card) for kind, card in duplicates[:DUPLICATES_SHOWN]]
     more = len(duplicates) - len(shown)
     steps = [_rename_step(kind, card, email) for kind, card in duplicates[:DUPLICATES_SHOWN]]

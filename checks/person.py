@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from topdesk_preflight.checks._guide import (
-    CREATING_A_PERSON, MENU_PERSON_SETTINGS, SUPPORTING_FILES_STEP, topdesk_admin,
+    CREATING_A_PERSON, MENU_OPERATOR_SETTINGS, MENU_PERSON_SETTINGS, SUPPORTING_FILES_STEP, topdesk_admin,
 )
 from topdesk_preflight.checks._operator_facts import current_operator, operator_label, same_text
 from topdesk_preflight.context import Context
@@ -20,7 +20,10 @@ from topdesk_preflight.model import CheckResult
 from topdesk_preflight.registry import check
 
 PERSON_V2 = "application/x.topdesk-person-v2+json"  # [C-spec] supporting-files 2.7.11, §6.2
-PERSON_FIELDS = "id,firstName,surName,dynamicName,email,archived,status,branch"
+#: Only names of PersonV2Dto (supporting files 2.7.11 GET /persons/{id}): it has ``archived`` and no
+#: ``status``; a server may refuse a name outside the DTO with 400 (fidelity audit P4). v1's
+#: ``/persons/id/{id}`` fallback sends the whole record, ``status`` included.
+PERSON_FIELDS = "id,firstName,surName,prefixes,dynamicName,email,archived,branch"
 
 
 @check(id="person.linked", title="The operator has a linked person with the same name and email",
@@ -35,6 +38,17 @@ def linked(ctx: Context) -> CheckResult:
     evidence: dict[str, Any] = {"operator_id": operator.get("id"), "api_account": operator.get("apiAccount"),
                                 "person_id": link.get("id") if link else None}
     create = _create_steps(operator, label, email, branch_name)
+    if "linkedPerson" not in operator:
+        # TOPdesk added linkedPerson to the operator in April 2024 (fidelity audit P9): an older instance
+        # does not say whether a person is linked, so nothing here is either right or wrong.
+        return CheckResult.warned(
+            f"Cannot verify the linked person of {label}: this TOPdesk does not expose the operator-person "
+            "link (its API is older than April 2024).",
+            details=["Open the operator card and check that a person with the same name and email is linked."],
+            evidence={**evidence, "link_exposed": False},
+            remediation=[topdesk_admin(f"Open the operator card {label} ({MENU_OPERATOR_SETTINGS}) and check "
+                                       "that a person with the same name and email is linked to it; if not, "
+                                       "link one as the guide's Creating a Person describes.")])
     if not link or not link.get("id"):
         if operator.get("apiAccount"):
             # [I] topdesk-api.md §1.4: API accounts are a card type that needs no linked person.

@@ -1,4 +1,6 @@
-"""Checks: the rooms HCP will import exist, are typed Room or Desk, sit in the branch, and are reservable.
+"""Checks: the branch's rooms exist, are typed Room or Desk, sit in the branch, and are reservable.
+
+The Type dropdown itself is checked in ``room_types``.
 
 These are the guide's causes for "Rooms created in TOPdesk do not appear when importing
 into HCP". All of them read the same list, the configured branch's active locations,
@@ -14,8 +16,8 @@ from attrs import frozen
 
 from topdesk_preflight import fiql
 from topdesk_preflight.checks._guide import (
-    ADDING_ROOMS, FLAG_BRANCH, FLAG_ROOM, MENU_BRANCH_SETTINGS, MENU_ROOM_TYPE, NOT_CHECKED_BRANCH, ROOM_TYPE_NAMES,
-    ROOM_TYPES, SUPPORTING_FILES_STEP, TS_ROOMS_NOT_IN_IMPORT, TS_TYPE_DROPDOWN_EMPTY, hcp_admin, topdesk_admin,
+    ADDING_ROOMS, FLAG_BRANCH, FLAG_ROOM, MENU_BRANCH_SETTINGS, NOT_CHECKED_BRANCH, TS_ROOMS_NOT_IN_IMPORT,
+    TYPES_LABEL, hcp_admin, topdesk_admin,
 )
 from topdesk_preflight.checks._property_facts import (
     EVIDENCE_CAP, RoomList, branch_name_of, branch_rooms, configured_branch,
@@ -23,7 +25,7 @@ from topdesk_preflight.checks._property_facts import (
     reservable_flag,
 )
 from topdesk_preflight.context import Context
-from topdesk_preflight.errors import PermissionDenied, records_of
+from topdesk_preflight.errors import records_of
 from topdesk_preflight.model import CheckResult
 from topdesk_preflight.registry import check
 
@@ -32,62 +34,8 @@ STEP_CAP = 10
 #: Room names looked up per request in rooms.branch_mismatch, and the rows asked for.
 NAMES_PER_LOOKUP = 20
 LOOKUP_PAGE_SIZE = 200
-LOOKUP_FIELDS = "id,name,roomNumber,branch,type,reservationManagement,status,archived"
-
-TYPES_LABEL = " or ".join(ROOM_TYPE_NAMES)
-
-
-def _create_types_steps() -> list[str]:
-    return [topdesk_admin(f"Go to {MENU_ROOM_TYPE}, click New, enter the type name Room (meeting rooms) or "
-                          "Desk (hot desks / flex desks) and save; repeat for each type you need.")]
-
-
-@check(id="rooms.types_defined", title="The Room and/or Desk types exist", guide=ROOM_TYPES,
-       depends_on=("auth.credentials",))
-def types_defined(ctx: Context) -> CheckResult:
-    """Rooms can only be typed Room or Desk once those types exist in the Room → Type dropdown.
-
-    "Property management → Dropdown list → Room → Type" is ``/locations/types``
-    ([I, strong] topdesk-api.md §5). Names are matched case-insensitively and a
-    different spelling is a warning, since HCP may compare exactly ([I] §5).
-    """
-    try:
-        data = ctx.client.get_json("/locations/types")
-    except PermissionDenied as error:
-        return CheckResult.failed(
-            "Cannot read the Room -> Type dropdown: this account may not read locations",
-            details=[str(error)], remediation=[SUPPORTING_FILES_STEP],
-            evidence={"http_status": error.status})
-    names = [str(t["name"]) for t in records_of(data, "/tas/api/locations/types")
-             if isinstance(t.get("name"), str)]
-    evidence: dict[str, Any] = {"types": names}
-    if not names:
-        return CheckResult.failed(
-            f"The Type dropdown is empty: no room types exist, so no room can be typed {TYPES_LABEL}",
-            details=[f"Guide, '{TS_TYPE_DROPDOWN_EMPTY}': the types have not yet been created."],
-            remediation=_create_types_steps(), evidence=evidence)
-    wanted = {n.casefold(): n for n in ROOM_TYPE_NAMES}
-    matching = [n for n in names if n.strip().casefold() in wanted]
-    evidence["hcp_types"] = matching
-    if not matching:
-        return CheckResult.failed(
-            f"Neither {TYPES_LABEL} exists as a room type; the types are: {names_list(names)}",
-            details=["HCP imports rooms of type Room or Desk only."],
-            remediation=_create_types_steps(), evidence=evidence)
-    misspelled = [n for n in matching if n not in ROOM_TYPE_NAMES]
-    if misspelled:
-        renames = [f"{n!r} to {wanted[n.strip().casefold()]!r}" for n in misspelled]
-        return CheckResult.warned(
-            f"Room type spelled differently: {names_list(repr(n) for n in misspelled)}",
-            details=["TOPdesk keeps the case of dropdown values; HCP may look for exactly 'Room' or "
-                     "'Desk'."],
-            remediation=[topdesk_admin(f"Go to {MENU_ROOM_TYPE} and rename {names_list(renames)}, then "
-                                       "save.")],
-            evidence=evidence)
-    missing = [n for n in ROOM_TYPE_NAMES if n not in matching]
-    details = [f"{m} is not defined; it is only needed for {m.lower()}s." for m in missing]
-    return CheckResult.passed(f"Room type{'s' if len(matching) > 1 else ''} defined: {names_list(matching)}",
-                              details=details, evidence=evidence)
+#: Only names of the location DTO (supporting files 2.7.11): it has ``status`` but no ``archived`` key.
+LOOKUP_FIELDS = "id,name,roomNumber,branch,type,reservationManagement,status"
 
 
 @check(id="rooms.present", title="The branch has rooms of type Room or Desk", guide=ADDING_ROOMS,
@@ -382,10 +330,14 @@ def _per_room(items: list[Any], step: Any) -> list[str]:
 
 
 def _cut_off_note(rooms: RoomList) -> list[str]:
-    if rooms.complete:
-        return []
-    return [f"The branch has more than {rooms.cap} active locations; only the first {rooms.cap} were "
-            "checked."]
+    """What limits the room list: a cut-off, or a server that ignored the branch filter."""
+    notes = []
+    if rooms.query_ignored:
+        notes.append("This TOPdesk ignored the search filter (query) and answered with other branches' "
+                     "locations too (Supporting Files API older than 1.38.0?); they were left out here.")
+    if not rooms.complete:
+        notes.append(f"More than {rooms.cap} locations came back; only the first {rooms.cap} were checked.")
+    return notes
 
 
 def _s(items: Any) -> str:

@@ -128,7 +128,8 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
     """The report as the dict of design.md §6, and additions the schema marks optional.
 
     Additions: top-level ``settings``, ``warnings``, ``vantage`` (where the run
-    looked from) and ``compared_with`` (the earlier report, or null);
+    looked from), ``compared_with`` (the earlier report, or null) and ``detected``
+    (what the run learned about this TOPdesk and how it adapted);
     ``summary.readiness`` (ready / not_ready / unknown), ``summary.root_causes``
     (what to fix first, each with the checks it blocks), ``summary.problems`` (the root
     causes grouped by their shared fix, each fix once), ``counts.silenced`` and
@@ -175,6 +176,7 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
         "settings": json_safe(report.settings),
         "vantage": json_safe(report.vantage),
         "compared_with": None if report.compared_with is None else json_safe(report.compared_with),
+        "detected": [encodable(d) for d in report.detected],
     }
 
 

@@ -234,6 +234,8 @@ def summary_lines(report: "Report", *, color: bool,
         lines.append(note)
     for warning in report.warnings:
         lines.append(_paint(f"WARNING: {_one_line(warning)}", "33;1", color))
+    for detected in report.detected:
+        lines.append(f"DETECTED: {_one_line(detected)}")
     where = vantage_line(report)
     if where:
         lines.append(_paint(f"NOTE: {where}", "33;1", color))

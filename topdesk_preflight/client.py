@@ -279,6 +279,17 @@ class _TrustAdapter(HTTPAdapter):
             conn.ca_cert_dir = None
 
 
+FIELD_PARAMETERS = ("fields", "$fields")
+
+
+def _pairs(params: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return list(params.items()) if isinstance(params, Mapping) else list(params)
+
+
+def _field_names(params: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> bool:
+    return any(key in FIELD_PARAMETERS and value for key, value in _pairs(params))
+
+
 class TopdeskClient:
     """Read-only access to one TOPdesk, shared by all checks of a run (thread-safe).
 
@@ -296,6 +307,9 @@ class TopdeskClient:
         self._retry_wait = retry_wait if retry_wait is not None else \
             tenacity.wait_random_exponential(multiplier=0.5, max=MAX_WAIT_S)
         self.request_log: list[RequestRecord] = []
+        #: What the client learned about this instance and how it adapted ("field selection refused on
+        #: /operators/current; asked again without it"), for the report's "detected" list.
+        self.detections: list[str] = []
         self._lock = threading.Lock()
         self._local = threading.local()
         self._base_path = urlsplit(settings.url).path.rstrip("/")
@@ -391,8 +405,26 @@ class TopdeskClient:
 
     def fetch(self, path: str, params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None, *,
               headers: Mapping[str, str] | None = None) -> ApiResponse:
-        """GET ``api_url + path``. Returns any HTTP status; raises only TransportError subclasses."""
-        return self.request("GET", path, params, headers=headers)
+        """GET ``api_url + path``. Returns any HTTP status; raises only TransportError subclasses.
+
+        A 400 to a request that names its fields is asked once more without the field list:
+        an older TOPdesk refuses the whole request for one name it does not know (Tools4ever
+        drops ``gender`` from persons v2 for that reason; fidelity audit P6), and the full
+        record still answers the question. The retry is recorded in :attr:`detections`.
+        """
+        response = self.request("GET", path, params, headers=headers)
+        if response.status == 400 and params is not None and _field_names(params):
+            plain = [(k, v) for k, v in _pairs(params) if k not in FIELD_PARAMETERS]
+            self.detect(f"This TOPdesk refused the field list on {path.split('?', 1)[0]} (400); the tool asked "
+                        "again without it.")
+            return self.request("GET", path, plain, headers=headers)
+        return response
+
+    def detect(self, text: str) -> None:
+        """Remember something learned about the instance, once."""
+        with self._lock:
+            if text not in self.detections:
+                self.detections.append(text)
 
     def head(self, path: str, params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None, *,
              headers: Mapping[str, str] | None = None) -> ApiResponse:

@@ -204,6 +204,9 @@ class Report:
     settings: dict[str, Any] = field(factory=dict, converter=_plain_dict)
     vantage: dict[str, Any] = field(factory=dict, converter=_plain_dict)  # where the run looked from
     compared_with: dict[str, Any] | None = None  # with --compare: {"path", "generated_at", "counts"}
+    #: What the run learned about this TOPdesk and how it adapted (a refused field list, an ignored
+    #: filter, an endpoint this version lacks), so a reader sees why a check could not verify.
+    detected: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
 
     def result(self, check_id: str) -> CheckResult:
         for result in self.results:

@@ -285,6 +285,7 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
         if owns_client:
             client.close()
     results, warnings = apply_silences(results, settings.silences, generated_at.date())
+    detections = getattr(client, "detections", None)
     if settings.insecure:
         warnings.append("TLS certificate verification was disabled with --insecure: the findings "
                         "about this connection cannot prove that the server is the real TOPdesk.")
@@ -298,6 +299,7 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
         warnings=tuple(warnings),
         settings=settings.public(),
         vantage=_vantage(settings, results),
+        detected=tuple(detections) if isinstance(detections, list) else (),
     )
 
 

@@ -34,7 +34,7 @@ ADDED_CHECK_KEYS = {"requests", "silenced", "remediation_steps", "blocked_by", "
 
 def test_top_level_holds_the_section_6_keys_plus_the_additions():
     data = to_json_dict(mixed_report())
-    assert set(data) == SECTION_6_KEYS | {"settings", "warnings", "vantage", "compared_with"}
+    assert set(data) == SECTION_6_KEYS | {"settings", "warnings", "vantage", "compared_with", "detected"}
     assert data["schema_version"] == "1"
     assert data["tool"] == {"name": "topdesk-preflight", "version": "1.0.0"}
     assert data["generated_at"] == "2025-03-04T05:06:07Z"
