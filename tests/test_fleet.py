@@ -105,14 +105,14 @@ concurrency = 2
 
 def test_a_tenant_overrides_a_default(tmp_path):
     path = write(tmp_path, '[defaults]\nusername = "hcp-svc"\ntimeout = 15\n'
-                           '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "other"\ntimeout = 3\n'
+                           '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "other"\nbranch = "B"\ntimeout = 3\n'
                            'password_env = "P"\n')
     [tenant] = load_targets(path, environ={"P": "x"})
     assert (tenant.settings.username, tenant.settings.timeout) == ("other", 3.0)
 
 
 def test_the_command_line_expiry_window_overrides_every_tenant(tmp_path):
-    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\npassword_env = "P"\n'
+    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\npassword_env = "P"\n'
                            'expiry_warning_days = 60\n')
     assert load_targets(path, environ={"P": "x"})[0].settings.expiry_warning_days == 60
     assert load_targets(path, environ={"P": "x"}, expiry_warning_days=7)[0].settings.expiry_warning_days == 7
@@ -121,7 +121,7 @@ def test_the_command_line_expiry_window_overrides_every_tenant(tmp_path):
 def test_a_password_file_is_found_relative_to_the_targets_file(tmp_path):
     (tmp_path / "secrets").mkdir()
     (tmp_path / "secrets" / "a.txt").write_text(PASSWORD + "\n", encoding="utf-8")
-    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\n'
+    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\n'
                            'password_file = "secrets/a.txt"\n')
     assert load_targets(path, environ={})[0].settings.password.reveal() == PASSWORD
 
@@ -132,7 +132,7 @@ def test_a_password_in_the_targets_file_is_refused_without_repeating_it(tmp_path
     secret = f'{key} = "{PASSWORD}"\n'
     top = secret if where == "top" else ""
     defaults = "[defaults]\n" + (secret if where == "defaults" else "")
-    tenant = '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\npassword_env = "P"\n' + (
+    tenant = '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\npassword_env = "P"\n' + (
         secret if where == "tenant" else "")
     path = write(tmp_path, top + defaults + tenant)
     with pytest.raises(SettingsError) as caught:
@@ -143,38 +143,38 @@ def test_a_password_in_the_targets_file_is_refused_without_repeating_it(tmp_path
 
 
 def test_a_missing_password_variable_makes_that_tenant_unable_to_run_not_the_whole_fleet(tmp_path):
-    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\npassword_env = "A_PW"\n'
-                           '[[tenant]]\nname = "B"\nurl = "b.example"\nusername = "u"\npassword_env = "B_PW"\n')
+    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\npassword_env = "A_PW"\n'
+                           '[[tenant]]\nname = "B"\nurl = "b.example"\nusername = "u"\nbranch = "B"\npassword_env = "B_PW"\n')
     a, b = load_targets(path, environ={"B_PW": "x"})
     assert a.settings is None and "A_PW is not set" in a.problem
     assert b.settings is not None and b.problem is None
 
 
 def test_a_missing_password_file_makes_that_tenant_unable_to_run(tmp_path):
-    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\npassword_file = "nope"\n')
+    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\npassword_file = "nope"\n')
     [tenant] = load_targets(path, environ={})
     assert tenant.settings is None and "does not exist" in tenant.problem
 
 
 @pytest.mark.parametrize("text, expected", [
     ("", "lists no tenants"),
-    ("[[tenant]]\nurl = 'a.example'\nusername = 'u'\npassword_env = 'P'\n", "needs a name"),
-    ("[[tenant]]\nname = 'A'\nusername = 'u'\npassword_env = 'P'\n", "needs url"),
+    ("[[tenant]]\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n", "needs a name"),
+    ("[[tenant]]\nname = 'A'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n", "needs url"),
     ("[[tenant]]\nname = 'A'\nurl = 'a.example'\npassword_env = 'P'\n", "needs username"),
-    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\n", "needs password_env"),
-    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\npassword_env = 'P'\npassword_file = 'f'\n",
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\n", "needs password_env"),
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\npassword_file = 'f'\n",
      "both password_env and password_file"),
-    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\npassword_env = 'P'\nbrnach = 'x'\n",
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\nbrnach = 'x'\n",
      "Unknown key(s) for tenant 'A'"),
     ("[defaults]\nurl = 'a.example'\n", "per-tenant-only default(s)"),
-    ("[[tenant]]\nname = 'A'\nurl = 'ftp://a.example'\nusername = 'u'\npassword_env = 'P'\n",
+    ("[[tenant]]\nname = 'A'\nurl = 'ftp://a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n",
      "tenant 'A' in"),
-    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\npassword_env = 'P'\ntimeout = -1\n",
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\ntimeout = -1\n",
      "timeout of tenant 'A'"),
-    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\npassword_env = 'P'\n"
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n"
      "app_password_expires = 'soon'\n", "a date like 2027-03-31"),
-    ("[[tenant]]\nname = 'Acme Corp'\nurl = 'a.example'\nusername = 'u'\npassword_env = 'P'\n"
-     "[[tenant]]\nname = 'acme-corp'\nurl = 'b.example'\nusername = 'u'\npassword_env = 'P'\n",
+    ("[[tenant]]\nname = 'Acme Corp'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n"
+     "[[tenant]]\nname = 'acme-corp'\nurl = 'b.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n",
      "distinct name"),
     ("[[tenant]\n", "not valid TOML"),
 ])
@@ -204,7 +204,7 @@ def _report(url: str, *statuses: str) -> Report:
 
 
 def _tenants(tmp_path: Path, count: int, environ: dict[str, str] | None = None) -> list[Tenant]:
-    text = "".join(f'[[tenant]]\nname = "T{i}"\nurl = "t{i}.example"\nusername = "u"\npassword_env = "P"\n'
+    text = "".join(f'[[tenant]]\nname = "T{i}"\nurl = "t{i}.example"\nusername = "u"\nbranch = "B"\npassword_env = "P"\n'
                    for i in range(count))
     return load_targets(write(tmp_path, text), environ={"P": PASSWORD} if environ is None else environ)
 
@@ -281,7 +281,7 @@ def test_three_sandboxes_are_checked_at_once_and_each_gets_its_own_reports(tmp_p
             + tenant_toml("Untyped", three["rooms_untyped"], env="U_PW", expires=TODAY + timedelta(days=12))
             + tenant_toml("Expired", three["app_password_expired"], env="E_PW",
                           expires=TODAY - timedelta(days=10))
-            + '[[tenant]]\nname = "No secret"\nurl = "https://127.0.0.1:9"\nusername = "u"\n'
+            + '[[tenant]]\nname = "No secret"\nurl = "https://127.0.0.1:9"\nusername = "u"\nbranch = "B"\n'
               'password_env = "UNSET_PW"\n')
     tenants = load_targets(write(tmp_path, text), environ={"H_PW": PASSWORD, "U_PW": PASSWORD, "E_PW": PASSWORD})
     finished: list[str] = []
@@ -307,3 +307,11 @@ def test_three_sandboxes_are_checked_at_once_and_each_gets_its_own_reports(tmp_p
     for path in (tmp_path / "out").rglob("*"):
         if path.is_file():
             assert PASSWORD not in path.read_text(encoding="utf-8"), path
+
+
+def test_a_tenant_without_a_branch_is_refused_as_in_hcps_wizard_unless_its_run_is_narrowed(tmp_path):
+    tenant = '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\npassword_env = "P"\n'
+    with pytest.raises(SettingsError, match="tenant 'A' in .* needs branch = "):
+        load_targets(write(tmp_path, tenant), environ={"P": "x"})
+    [narrowed] = load_targets(write(tmp_path, tenant + 'only = ["network"]\n'), environ={"P": "x"})
+    assert narrowed.settings is not None and narrowed.settings.branch is None

@@ -50,7 +50,7 @@ def tenant(name: str, sb: Sandbox, env: str, expires_in_days: int | None = None)
     return text
 
 
-MISSING_SECRET = '[[tenant]]\nname = "Forgotten"\nurl = "https://127.0.0.1:9"\nusername = "u"\n' \
+MISSING_SECRET = '[[tenant]]\nname = "Forgotten"\nurl = "https://127.0.0.1:9"\nusername = "u"\nbranch = "B"\n' \
                  'password_env = "FORGOTTEN_PW_NOT_SET"\n'
 
 

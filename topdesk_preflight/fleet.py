@@ -275,6 +275,10 @@ def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, st
         raise SettingsError(f"{label}: {exc}") from None
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{label} has an invalid value: {exc}.") from None
+    if not str(values.get("branch") or "").strip() and not values.get("only") and not values.get("skip"):
+        # as in HCP's wizard, and as the single-tenant run requires (runner._check_required)
+        raise SettingsError(f"{label} needs branch = \"...\" (the branch configured in HCP), here or in "
+                            "[defaults]; or narrow its run with only/skip.")
     return Tenant(name=name.strip(), slug=slugify(name), url=settings.url,
                   settings=None if problem else settings, problem=problem,
                   app_password_expires=settings.app_password_expires)
