@@ -190,7 +190,8 @@ def branch(ctx: Context) -> CheckResult:
     branch_evidence = configured.evidence if configured is not None else {}
     wanted_id = branch_evidence.get("branch_id")
     wanted_name = branch_evidence.get("branch_name") or ctx.settings.branch
-    own = operator.get("branch") if isinstance(operator.get("branch"), dict) else {}
+    linked_branch = operator.get("branch")
+    own: dict[str, Any] = linked_branch if isinstance(linked_branch, dict) else {}
     evidence = {"operator_branch_id": own.get("id"), "operator_branch_name": own.get("name"),
                 "configured_branch_id": wanted_id, "configured_branch_name": wanted_name}
     label = operator_label(operator)

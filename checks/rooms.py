@@ -10,7 +10,7 @@ same few requests as one with ten.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from attrs import frozen
 
@@ -316,11 +316,11 @@ def _type_problem(room: dict[str, Any]) -> str:
     return "no type" if kind is None else f"type {kind} is not imported by HCP"
 
 
-def _labels_with_type(rooms: list[dict[str, Any]]) -> str:
+def _labels_with_type(rooms: Sequence[dict[str, Any]]) -> str:
     return names_list(f"{room_label(r)} ({room_type(r)})" for r in rooms)
 
 
-def _per_room(items: list[Any], step: Any) -> list[str]:
+def _per_room(items: Sequence[Any], step: Any) -> list[str]:
     """One remediation step per room, up to STEP_CAP, then a pointer to the full list."""
     steps = [topdesk_admin(step(item)) for item in items[:STEP_CAP]]
     if len(items) > STEP_CAP:
