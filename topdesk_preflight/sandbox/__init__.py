@@ -23,6 +23,9 @@ What you can turn:
 
 * ``scenario=``: ``healthy`` and one scenario per thing that can be wrong (``SCENARIOS`` lists them, each
   with a one-line description; ``python -m topdesk_preflight.sandbox --list``).
+* ``profile=``: which TOPdesk serves the scenario: ``saas`` (default, the newest spec) or one or more of
+  ``PROFILES`` joined by ``+`` (``"pre_2024+french"``): older versions, a French server, other answer
+  shapes, branch filters, Dutch name prefixes (profiles.py names the evidence for each).
 * ``sb.state``: the instance itself, mutable between requests
   (``sb.state.service_operator.login_permission = False``, ``sb.state.locations.append(...)``).
 * ``sb.inject(path_or_glob, Fault.status(503, times=1))``: flaky or broken endpoints: status codes, 429 with
@@ -32,15 +35,16 @@ What you can turn:
 * ``sb.requests``: every request received (method, path, query, a few headers, status, size, time); never
   the Authorization header. ``flagged`` marks anything other than GET/HEAD, which the sandbox answers 405.
 
-From a shell: ``python -m topdesk_preflight.sandbox --scenario demo --tls`` prints the URL, CA file, login
+From a shell: ``python -m topdesk_preflight.sandbox --scenario demo --profile pre_2024 --tls`` prints the URL, CA file, login
 and (throwaway) password, and serves until Ctrl-C. Where TOPdesk's behaviour is unverified the code
 follows a guess marked ``[I]`` with its source in topdesk-api.md.
 """
 
 from topdesk_preflight.sandbox.faults import Fault
 from topdesk_preflight.sandbox.model import State
+from topdesk_preflight.sandbox.profiles import PROFILES, SAAS, Profile, parse_profile
 from topdesk_preflight.sandbox.scenarios import DEMO_PASSWORD, SCENARIOS, Scenario, build_scenario
 from topdesk_preflight.sandbox.server import RequestLogEntry, Sandbox
 
 __all__ = ["Sandbox", "Fault", "SCENARIOS", "Scenario", "build_scenario", "State", "RequestLogEntry",
-           "DEMO_PASSWORD"]
+           "DEMO_PASSWORD", "PROFILES", "Profile", "SAAS", "parse_profile"]

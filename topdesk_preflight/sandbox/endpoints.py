@@ -5,6 +5,7 @@ handler follows its official spec (topdesk-openapi/) and the per-endpoint quirks
 ``start``/``page_size`` with 206/204 on operators and persons v1, ``pageStart``/``pageSize`` with
 ``{"item","size","next"}`` on persons v2, ``$fields`` vs ``fields``, ``/branches`` defaulting to
 ``id,name``, and lists returning only active records unless a ``query`` is given (then archived too).
+Where a profile (profiles.py) makes an instance differ, the handlers ask answers.py.
 """
 
 from __future__ import annotations
@@ -12,74 +13,33 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import parse_qs, urlencode
-from uuid import UUID
 
-from attrs import frozen
-
-from topdesk_preflight.sandbox import views
-from topdesk_preflight.sandbox.auth import Caller, authenticate
+from topdesk_preflight.sandbox import answers, views
+from topdesk_preflight.sandbox.auth import authenticate
+from topdesk_preflight.sandbox.calls import MALFORMED, Call, Handler, Request
+from topdesk_preflight.sandbox.calls import bool_param as _bool
+from topdesk_preflight.sandbox.calls import int_param as _int
+from topdesk_preflight.sandbox.calls import parse_uuid as _uuid
+from topdesk_preflight.sandbox.filters import operator_branch_filters
 from topdesk_preflight.sandbox.fiql import Field, FiqlError, compile_node, equalities
 from topdesk_preflight.sandbox.fiql import parse as parse_fiql
 from topdesk_preflight.sandbox.model import Location, Operator, Person, State
+from topdesk_preflight.sandbox.profiles import SAAS, Profile
 from topdesk_preflight.sandbox.responses import (
-    Response, descriptions, entity_error, json_response, message, no_content,
+    Refusal, Response, descriptions, entity_error, json_response, message, no_content,
 )
 
-API = "/tas/api"
-PERSONS_V2_LIST = "application/x.topdesk-collection-person-v2+json"
+__all__ = ["API", "Call", "Refusal", "Request", "ROUTES", "handle"]
+
+API = answers.API
+PERSONS_V2_LIST = answers.PERSONS_V2_LIST
 PERSONS_V2_ONE = "application/x.topdesk-person-v2+json"
-MALFORMED = "Input parameters malformed"
 NO_DATA = "No permission to access the data"
-NOT_FOR_THIS_LOGIN = "Operation not allowed for this log in"
 
 
-@frozen
-class Request:
-    method: str
-    path: str
-    query: str  # the raw query string
-    headers: Mapping[str, str]  # lower-case names
-    base_url: str  # scheme://host:port, for absolute "next" links
-
-
-class Refusal(Exception):
-    """Raised inside a handler to answer with an error response right away."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response
-
-
-@frozen
-class Call:
-    """What a handler sees: the instance, the authenticated caller, the parameters, the path's parts."""
-
-    state: State
-    caller: Caller
-    request: Request
-    params: dict[str, list[str]]
-    parts: tuple[str, ...]
-
-    def param(self, name: str) -> str | None:
-        values = self.params.get(name)
-        return values[-1] if values else None
-
-    def require(self, permission: str, refusal: Response) -> None:
-        if not self.caller.may(permission):
-            raise Refusal(refusal)
-
-    def require_operator(self) -> Operator:
-        if self.caller.operator is None:
-            raise Refusal(message(403, NOT_FOR_THIS_LOGIN))
-        return self.caller.operator
-
-
-Handler = Callable[[Call], Response]
-
-
-def handle(state: State, request: Request) -> Response:
-    """Answer one GET (or HEAD) the way TOPdesk would."""
-    route = _route(request.path)
+def handle(state: State, request: Request, profile: Profile = SAAS) -> Response:
+    """Answer one GET (or HEAD) the way the profile's TOPdesk would."""
+    route = None if answers.missing(profile, request.path) else _route(request.path)
     if route is None:
         if request.path == API or request.path.startswith(API + "/"):
             return message(404, "Resource not found")
@@ -87,46 +47,16 @@ def handle(state: State, request: Request) -> Response:
     handler, parts = route
     caller = authenticate(state, request.headers.get("authorization"))
     if isinstance(caller, Response):
-        return caller
-    call = Call(state, caller, request, parse_qs(request.query, keep_blank_values=True), parts)
+        return answers.unauthorized(profile, request.path, request.headers, caller)
+    call = Call(state, caller, request, parse_qs(request.query, keep_blank_values=True), parts, profile)
     try:
-        return handler(call)
+        response = answers.refused_early(call) or handler(call)
     except Refusal as refusal:
-        return refusal.response
+        response = refusal.response
+    return answers.reshaped(profile, request.path, response)
 
 
 # ---------------------------------------------------------------------------------------- helpers
-
-def _int(call: Call, name: str, default: int | None, low: int, high: int | None,
-         refuse: Callable[[str], Response]) -> int | None:
-    raw = call.param(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Refusal(refuse(f"{MALFORMED}: {name} must be a number, not {raw!r}")) from None
-    if value < low or (high is not None and value > high):
-        limit = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise Refusal(refuse(f"{MALFORMED}: {name} must be {limit}, not {value}"))
-    return value
-
-
-def _bool(call: Call, name: str, refuse: Callable[[str], Response]) -> bool | None:
-    raw = call.param(name)
-    if raw is None or raw == "":
-        return None
-    if raw.lower() not in ("true", "false"):
-        raise Refusal(refuse(f"{MALFORMED}: {name} must be true or false, not {raw!r}"))
-    return raw.lower() == "true"
-
-
-def _uuid(raw: str) -> str | None:
-    try:
-        return str(UUID(raw))
-    except ValueError:
-        return None
-
 
 def _filtered(call: Call, records: Iterable[Any], fields: Mapping[str, Field],
               refuse: Callable[[str], Response], active_only_without_query: bool = True,
@@ -137,14 +67,15 @@ def _filtered(call: Call, records: Iterable[Any], fields: Mapping[str, Field],
     ``field==value`` test of the query narrows the records first, as a database index would;
     the full predicate still decides, so the answer is the same as a scan.
     """
-    text = call.param("query")
+    text = answers.query_text(call.profile, call.request.path, call.param("query"))  # no_fiql: R4, R7
     if text is None or text == "":
         if active_only_without_query:
-            return [r for r in records if not r.archived]
-        return list(records)
+            return answers.visible(call, [r for r in records if not r.archived])
+        return answers.visible(call, list(records))
     try:
         node = parse_fiql(text)
-        predicate = compile_node(node, fields)
+        predicate = compile_node(node, answers.query_fields(call.profile, fields),
+                                 case_sensitive=call.profile.case_sensitive_eq)  # F9
     except FiqlError as error:
         raise Refusal(refuse(f"{MALFORMED}: {error}")) from None
     indexes = call.state.indexes.get(collection or "", {})
@@ -152,7 +83,7 @@ def _filtered(call: Call, records: Iterable[Any], fields: Mapping[str, Field],
         if selector in indexes:
             records = indexes[selector].get(value.casefold(), [])
             break
-    return [r for r in records if predicate(r)]
+    return answers.visible(call, [r for r in records if predicate(r)])
 
 
 def _start_page(call: Call, records: Sequence[Any], render: Callable[[Any], dict], fields: list[str] | None,
@@ -198,7 +129,7 @@ def product_version(call: Call) -> Response:
 
 def operators_current(call: Call) -> Response:
     operator = call.require_operator()
-    return json_response(views.select(views.operator_dto(operator), views.parse_fields(call.param("fields"))))
+    return json_response(views.select(call.dto("operator", operator), call.fields("operator", "fields")))
 
 
 def operators_current_id(call: Call) -> Response:
@@ -210,7 +141,8 @@ def operators(call: Call) -> Response:
     call.require("operators.read", message(403, NO_DATA))
     records = _filtered(call, call.state.operators, views.OPERATOR_FIELDS, _bad_message,
                         collection="operators")
-    return _start_page(call, records, views.operator_dto, views.parse_fields(call.param("fields")), _bad_message)
+    return _start_page(call, records, lambda o: call.dto("operator", o), call.fields("operator", "fields"),
+                       _bad_message)
 
 
 def _operator_by_id(call: Call) -> Operator | None:
@@ -227,7 +159,7 @@ def operator_by_id(call: Call) -> Response:
     call.require("operators.read", message(403, "No permission to access the entity"))
     if operator is None:
         raise Refusal(message(404, "Entity not found"))
-    return json_response(views.select(views.operator_dto(operator), views.parse_fields(call.param("fields"))))
+    return json_response(views.select(call.dto("operator", operator), call.fields("operator", "fields")))
 
 
 def operator_permission_groups(call: Call) -> Response:
@@ -268,8 +200,8 @@ def persons(call: Call) -> Response:
         return Response(406, b"", None)
     records = _filtered(call, call.state.persons, views.PERSON_FIELDS, _bad_message, collection="persons")
     # v1 takes $fields (demisto hard-codes it [C-peer]) and, as the list spec names it, fields [I]
-    fields = views.parse_fields(call.param("$fields") or call.param("fields"))
-    return _start_page(call, records, views.person_v1_dto, fields, _bad_message)
+    fields = call.fields("person_v1", "$fields", "fields")
+    return _start_page(call, records, lambda p: call.dto("person_v1", p), fields, _bad_message)
 
 
 def _persons_v2(call: Call) -> Response:
@@ -279,7 +211,7 @@ def _persons_v2(call: Call) -> Response:
     records = _sorted(call, records)
     start = _int(call, "pageStart", 0, 0, None, _bad_message) or 0
     size = _int(call, "pageSize", 50, 1, 5000, _bad_message) or 50
-    fields = views.parse_fields(call.param("fields"))
+    fields = call.fields("person_v2", "fields")
     page = records[start:start + size]
     more = start + size < len(records)
     next_url = None
@@ -288,7 +220,7 @@ def _persons_v2(call: Call) -> Response:
         params.update(pageStart=str(start + size), pageSize=str(size))
         # an absolute link to the next page; its exact form on a real instance is unverified [I]
         next_url = f"{call.request.base_url}{API}/persons?{urlencode(params)}"
-    body = {"item": [views.select(views.person_v2_dto(p), fields, hidden=()) for p in page],
+    body = {"item": [views.select(call.dto("person_v2", p), fields, hidden=()) for p in page],
             "size": len(page), "next": next_url}
     return json_response(body, 206 if more else 200, PERSONS_V2_LIST)
 
@@ -317,6 +249,8 @@ def _person_by_id(call: Call, raw: str, refuse: Callable[[int, str], Response]) 
     person = next((p for p in call.state.persons if p.id == wanted), None)
     if person is None:
         raise Refusal(refuse(404, "Entity not found"))
+    if not answers.visible(call, [person]):  # outside the branch filter: 403 rather than 404 [I] F14
+        raise Refusal(refuse(403, "No permission to access the entity"))
     return person
 
 
@@ -325,14 +259,14 @@ def person_v2(call: Call) -> Response:
         return Response(406, b"", None)
     codes = {400: "badRequest", 403: "forbidden", 404: "notFound"}
     person = _person_by_id(call, call.parts[0], lambda s, t: descriptions(s, t, codes[s]))
-    dto = views.select(views.person_v2_dto(person), views.parse_fields(call.param("fields")), hidden=())
+    dto = views.select(call.dto("person_v2", person), call.fields("person_v2", "fields"), hidden=())
     return json_response(dto, 200, PERSONS_V2_ONE)
 
 
 def person_v1(call: Call) -> Response:
     person = _person_by_id(call, call.parts[0], message)
-    fields = views.parse_fields(call.param("$fields") or call.param("fields"))
-    return json_response(views.select(views.person_v1_dto(person), fields))
+    fields = call.fields("person_v1", "$fields", "fields")
+    return json_response(views.select(call.dto("person_v1", person), fields))
 
 
 # ----------------------------------------------------------------------------- branches, locations
@@ -341,8 +275,8 @@ def branches(call: Call) -> Response:
     call.require("branches.read", message(403, NO_DATA))
     records = _filtered(call, call.state.branches, views.BRANCH_FIELDS, _bad_entity_wrapped)
     # $fields defaults to id,name: GET /branches without it shows no status [C-spec] §3.2
-    fields = views.parse_fields(call.param("$fields") or "id,name")
-    return json_response([views.select(views.branch_dto(b), fields) for b in records])
+    fields = call.fields("branch", "$fields", default="id,name")
+    return json_response([views.select(call.dto("branch", b), fields) for b in records])
 
 
 def _lookup(call: Call, records: Iterable[Any]) -> Response:
@@ -351,7 +285,7 @@ def _lookup(call: Call, records: Iterable[Any]) -> Response:
     archived = _bool(call, "archived", _bad_entity)
     everything = _bool(call, "$all", _bad_entity)
     prefix = (call.param("name") or "").casefold()  # case-insensitive prefix: a guess [I]
-    found = sorted((r for r in records
+    found = sorted((r for r in answers.visible(call, list(records))
                     if r.name.casefold().startswith(prefix) and (archived is None or r.archived == archived)),
                    key=lambda r: r.name.casefold())
     if not everything:
@@ -368,11 +302,13 @@ def locations(call: Call) -> Response:
     call.require("locations.read", message(403, NO_DATA))
     records = _filtered(call, call.state.locations, views.LOCATION_FIELDS, _bad_entity,
                         collection="locations")
+    fields = call.fields("location", "$fields", default="id,name,roomNumber,branch")
+    if call.profile.legacy_location_paging:  # R7, P8: start/page_size and 206, pageSize ignored
+        return _start_page(call, records, lambda r: call.dto("location", r), fields, _bad_entity)
     size = _int(call, "pageSize", None, 1, None, _bad_entity)  # unlimited by default [C-spec]
     if size is not None:
         records = records[:size]
-    fields = views.parse_fields(call.param("$fields") or "id,name,roomNumber,branch")
-    return json_response([views.select(views.location_dto(r), fields) for r in records])
+    return json_response([views.select(call.dto("location", r), fields) for r in records])
 
 
 def location_types(call: Call) -> Response:
@@ -393,7 +329,7 @@ def reservations(call: Call) -> Response:
     # without a query archived reservations are left out, like the other lists [I]
     records = _filtered(call, call.state.reservations, views.RESERVATION_FIELDS, _bad_message)
     records.sort(key=lambda r: r.planned_start)
-    fields = views.parse_fields(call.param("$fields"))
+    fields = call.fields("reservation", "$fields")
     body = {"results": [views.select(views.reservation_dto(r), fields) for r in records[:top]]}
     # 206: "larger than could be shown; request again with a later plannedStartDate" [C-spec]
     return json_response(body, 206 if len(records) > top else 200)
@@ -412,7 +348,7 @@ def reservable_locations(call: Call) -> Response:
         loc for loc in call.state.locations
         if loc.reservable and not loc.archived and (not wanted or loc.branch.id in wanted)
     ][:top]
-    fields = views.parse_fields(call.param("$fields"))
+    fields = call.fields("reservable_location", "$fields")
     return json_response({"results": [views.select(views.reservable_location_dto(r), fields) for r in found]})
 
 
@@ -428,6 +364,7 @@ ROUTES: tuple[tuple[re.Pattern[str], Handler], ...] = tuple(
         ("/operators", operators),
         (f"/operators/id/{_SEGMENT}", operator_by_id),
         (f"/operators/id/{_SEGMENT}/permissiongroups", operator_permission_groups),
+        (f"/operators/id/{_SEGMENT}/filters/branch", operator_branch_filters),
         ("/permissiongroups", permission_groups),
         ("/persons", persons),
         (f"/persons/id/{_SEGMENT}", person_v1),

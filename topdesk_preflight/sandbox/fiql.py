@@ -219,16 +219,24 @@ def _normalise(value: Any, kind: str) -> Any:
     return value
 
 
-def _comparison(node: Comparison, fields: Mapping[str, Field]) -> Predicate:
+EQUALITY_OPERATORS = ("==", "!=", "=in=", "=out=")
+
+
+def _comparison(node: Comparison, fields: Mapping[str, Field], case_sensitive: bool = False) -> Predicate:
     spec = fields.get(node.selector)
     if spec is None:
         raise FiqlError(f"The field {node.selector!r} cannot be used in a query on this endpoint")
     read, kind, op = spec.read, spec.kind, node.operator
-    literals = [_coerce(v, kind, node.selector) for v in node.values]
+    # case_sensitive (the case_sensitive_eq profile, audit F9): text equality compares exactly
+    exact = case_sensitive and kind == "str" and op in EQUALITY_OPERATORS
+    literals = [v if exact else _coerce(v, kind, node.selector) for v in node.values]
     if kind == "ref" and (op not in ("==", "!=") or literals[0] is not None):
         raise FiqlError(f"The field {node.selector!r} only supports ==null and !=null")
 
     def value_of(record: Any) -> Any:
+        if exact:
+            value = read(record)
+            return None if value is None else str(value)
         return _normalise(read(record), kind)
 
     if op in SET_OPERATORS:
@@ -261,13 +269,13 @@ def _cost(node: Node) -> int:
     return 3
 
 
-def _build(node: Node, fields: Mapping[str, Field]) -> Predicate:
+def _build(node: Node, fields: Mapping[str, Field], case_sensitive: bool = False) -> Predicate:
     if isinstance(node, Comparison):
-        return _comparison(node, fields)
+        return _comparison(node, fields, case_sensitive)
     if isinstance(node, And):
-        parts = [_build(p, fields) for p in sorted(node.parts, key=_cost)]
+        parts = [_build(p, fields, case_sensitive) for p in sorted(node.parts, key=_cost)]
         return lambda r: all(p(r) for p in parts)
-    alternatives = [_build(p, fields) for p in node.parts]
+    alternatives = [_build(p, fields, case_sensitive) for p in node.parts]
     return lambda r: any(p(r) for p in alternatives)
 
 
@@ -276,9 +284,12 @@ def compile_query(text: str, fields: Mapping[str, Field]) -> Predicate:
     return compile_node(parse(text), fields)
 
 
-def compile_node(node: Node, fields: Mapping[str, Field]) -> Predicate:
-    """Like :func:`compile_query`, for a tree already parsed (so callers can also inspect it)."""
-    return _build(node, fields)
+def compile_node(node: Node, fields: Mapping[str, Field], case_sensitive: bool = False) -> Predicate:
+    """Like :func:`compile_query`, for a tree already parsed (so callers can also inspect it).
+
+    ``case_sensitive`` makes ``==``, ``!=``, ``=in=`` and ``=out=`` on text compare exactly.
+    """
+    return _build(node, fields, case_sensitive)
 
 
 def equalities(node: Node) -> list[tuple[str, str]]:

@@ -100,6 +100,16 @@ class Person:
         return "personArchived" if self.archived else "person"  # [C-peer] Tools4ever, topdesk-api.md §6.2
 
 
+@define(slots=True, eq=False)
+class BranchFilter:
+    """An operator's branch filter card (``FilterDto`` = ``{id, name, applicable}``): the branches it lets through."""
+
+    id: str
+    name: str
+    branches: Sequence[Branch] = ()
+    applicable: str | None = None  # what TOPdesk puts here is not documented [I]
+
+
 @frozen
 class AppPassword:
     """An application password; TOPdesk shows its expiry only in the UI (topdesk-api.md §1.3)."""
@@ -127,10 +137,13 @@ class Operator:
     app_passwords: Sequence[AppPassword] = ()
     permission_groups: Sequence[Searchlist] = ()
     permissions: AbstractSet[str] = frozenset()
+    prefixes: str = ""  # Dutch tussenvoegsel ("van"), OperatorDto ``prefixes``
+    #: Branch filters on this operator: when any exist, lists show only records of their branches (§3.4).
+    branch_filters: Sequence[BranchFilter] = ()
 
     @property
     def dynamic_name(self) -> str:
-        return f"{self.first_name} {self.sur_name}".strip()
+        return " ".join(part for part in (self.first_name, self.prefixes, self.sur_name) if part)
 
     @property
     def status(self) -> str:

@@ -33,6 +33,14 @@ class Response:
     headers: tuple[tuple[str, str], ...] = ()
 
 
+class Refusal(Exception):
+    """Raised inside a handler to answer with an error response right away."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
 def json_response(data: Any, status: int = 200, content_type: str = JSON) -> Response:
     return Response(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), content_type)
 

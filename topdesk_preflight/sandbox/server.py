@@ -21,6 +21,7 @@ from attrs import field, frozen
 from topdesk_preflight.sandbox.endpoints import Request, handle
 from topdesk_preflight.sandbox.faults import LATENCY, SLOW_BODY, Fault, FaultTable
 from topdesk_preflight.sandbox.model import State
+from topdesk_preflight.sandbox.profiles import Profile, parse_profile, prepare
 from topdesk_preflight.sandbox.responses import JSON, Response, json_response
 from topdesk_preflight.sandbox.scenarios import DEMO_PASSWORD, build_scenario
 from topdesk_preflight.sandbox.tls import TlsSetup, make_tls
@@ -49,9 +50,13 @@ class Sandbox:
     """A fake TOPdesk on 127.0.0.1, as a context manager. See the package docstring for a tour."""
 
     def __init__(self, scenario: str = "healthy", tls: bool | str = True, password: str | None = None,
-                 latency: float = 0.0, port: int = 0, state: State | None = None) -> None:
+                 latency: float = 0.0, port: int = 0, state: State | None = None,
+                 profile: str | Profile | None = None) -> None:
         self.scenario = scenario
+        #: Which TOPdesk serves the scenario (profiles.py): "saas" (the default), "pre_2024+french", …
+        self.profile: Profile = parse_profile(profile)
         self.state: State = state if state is not None else build_scenario(scenario, password or DEMO_PASSWORD)
+        prepare(self.profile, self.state)
         self.latency = latency
         self._tls_variant = tls
         self._port = port
@@ -134,6 +139,7 @@ class Sandbox:
     def load(self, scenario: str) -> None:
         """Serve another scenario from now on (same URL, same CA, same password)."""
         self.state = build_scenario(scenario, self.state.password)
+        prepare(self.profile, self.state)
         self.scenario = scenario
 
     # -- the request log --
@@ -163,7 +169,8 @@ class Sandbox:
 
     def __repr__(self) -> str:
         where = self.url if self._server is not None else "stopped"
-        return f"Sandbox(scenario={self.scenario!r}, {where})"
+        profile = f", profile={self.profile.name!r}" if self.profile.names else ""
+        return f"Sandbox(scenario={self.scenario!r}{profile}, {where})"
 
 
 class _Server(ThreadingHTTPServer):
@@ -238,7 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
                 base = f"{sandbox.scheme}://{self.headers.get('Host') or f'{HOST}:{sandbox.port}'}"
                 request = Request(method, parts.path, parts.query,
                                   {k.lower(): v for k, v in self.headers.items()}, base)
-                response = handle(sandbox.state, request)
+                response = handle(sandbox.state, request, sandbox.profile)
         body = b"" if method == "HEAD" else response.body
         self._record(method, parts, response.status, len(body), started, flagged)
         self._send(response, body, slow)

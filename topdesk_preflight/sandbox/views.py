@@ -62,7 +62,7 @@ def operator_dto(operator: Operator) -> Dto:
         "id": operator.id, "principalId": operator.id, "status": operator.status,
         "accountType": operator.account_type, "apiAccount": operator.api_account,
         "surName": operator.sur_name, "firstName": operator.first_name, "dynamicName": operator.dynamic_name,
-        "initials": f"{operator.first_name[:1]}." if operator.first_name else "", "prefixes": "",
+        "initials": f"{operator.first_name[:1]}." if operator.first_name else "", "prefixes": operator.prefixes,
         "gender": "UNDEFINED",
         "branch": {"id": branch.id, "name": branch.name, "clientReferenceNumber": branch.client_reference_number,
                    "timeZone": branch.time_zone, "extraA": None, "extraB": None},
