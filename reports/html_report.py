@@ -469,7 +469,7 @@ def render_html(report: "Report", *, json_text: str | None = None, json_name: st
     output, the default) and its file name (default: the name ``default_paths``
     gives), so the digest on the page is the digest of the attached file.
     """
-    return _template().render(**page_context(report, json_text=json_text, json_name=json_name))
+    return report.redact(_template().render(**page_context(report, json_text=json_text, json_name=json_name)))
 
 
 def write_html(report: "Report", path: str | os.PathLike[str], *, json_text: str | None = None,

@@ -181,8 +181,11 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
 
 
 def render_json(report: "Report") -> str:
-    """The JSON report as text: indented, UTF-8 characters kept readable, ending in a newline."""
-    return json.dumps(to_json_dict(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """The JSON report as text: indented, UTF-8 characters kept readable, ending in a newline.
+
+    The run already masked its secrets in the report; ``report.redact`` is the last pass.
+    """
+    return report.redact(json.dumps(to_json_dict(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def write_json(report: "Report", path: str | os.PathLike[str], *, json_text: str | None = None) -> Path:

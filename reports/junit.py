@@ -138,7 +138,7 @@ def render_junit(report: "Report") -> str:
     """The JUnit XML document as text, with its XML declaration, ending in a newline."""
     root = build_junit(report)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return report.redact('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n")
 
 
 def write_junit(report: "Report", path: str | os.PathLike[str]) -> Path:

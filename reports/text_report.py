@@ -194,7 +194,7 @@ def ticket_text(report: "Report", *, files: Iterable[Any] = ()) -> str:
     if facts:
         lines.append("Report files:")
         lines += [f"  {_one_line(name, 300)}" + (f"  SHA-256 {digest}" if digest else "") for name, digest in facts]
-    return "\n".join(lines) + "\n"
+    return report.redact("\n".join(lines) + "\n")
 
 
 def _when(report: "Report") -> str:
@@ -262,7 +262,7 @@ def summary_lines(report: "Report", *, color: bool,
     if paths:
         lines += ["", "Reports:"]
         lines += [f"  {os.fspath(p)}" for p in paths]
-    return lines
+    return [report.redact(line) for line in lines]
 
 
 def _problem_lines(problem: "Problem", *, color: bool) -> list[str]:

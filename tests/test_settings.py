@@ -15,6 +15,7 @@ from topdesk_preflight.settings import (
     SettingsError,
     load_settings,
     normalize_url,
+    read_password_file,
 )
 
 PASSWORD = "Zz9!unique-Secret;value"
@@ -285,3 +286,42 @@ def test_international_and_ipv6_hosts_are_accepted():
     assert normalize_url("https://bokning.exempel.se") == "https://bokning.exempel.se"
     assert normalize_url("https://[::1]:8443/tas") == "https://[::1]:8443"
     assert normalize_url("https://räksmörgås.se").startswith("https://")
+
+
+# --- the secret never leaves: URL typos, password files, characters Basic cannot carry ----------------
+
+@pytest.mark.parametrize("typo", ["http:/hcp-svc:Pw-Secr3t-99@acme.topdesk.net",
+                                  "http//hcp-svc:Pw-Secr3t-99@acme.topdesk.net",
+                                  "https://acme.topdesk.net/hcp-svc:Pw-Secr3t-99",
+                                  "https://hcp-svc:Pw-Secr3t-99@[bad"])
+def test_a_url_that_carries_a_login_anywhere_is_refused_without_echoing_it(typo):
+    with pytest.raises(SettingsError) as caught:
+        normalize_url(typo)
+    assert "Pw-Secr3t-99" not in str(caught.value) and "login or a password" in str(caught.value)
+
+
+def test_a_url_with_a_port_and_a_path_is_still_fine():
+    assert normalize_url("https://acme.example:8443/topdesk/tas/api") == "https://acme.example:8443/topdesk"
+
+
+def test_a_password_file_saved_with_a_byte_order_mark_reads_the_password_only(tmp_path):
+    path = tmp_path / "pw.txt"
+    path.write_bytes("\ufeffS3cret-from-Notepad\r\n".encode("utf-8"))
+    assert read_password_file(path).reveal() == "S3cret-from-Notepad"
+
+
+def test_a_password_pasted_where_the_file_name_belongs_is_never_echoed():
+    with pytest.raises(SettingsError) as caught:
+        read_password_file("Xq9-pasted-PASSWORD-value")
+    assert "Xq9-pasted-PASSWORD-value" not in str(caught.value)
+    assert "TOPDESK_APP_PASSWORD" in str(caught.value)
+    with pytest.raises(SettingsError, match="'/nope/pw.txt' does not exist"):
+        read_password_file("/nope/pw.txt")  # a real path is named, to be fixed
+
+
+def test_a_password_http_basic_cannot_carry_is_refused_at_load_without_showing_it():
+    with pytest.raises(SettingsError) as caught:
+        load({"url": "acme.topdesk.net", "username": "hcp-svc", "branch": "HQ"},
+             {"TOPDESK_APP_PASSWORD": "pass\u20acword-\u4e2d"})
+    text = str(caught.value)
+    assert "Latin-1" in text and "\u20ac" not in text and "\u4e2d" not in text and "word-" not in text

@@ -285,8 +285,11 @@ def _setup_logging(debug: bool) -> None:
     global _debug_handler
     if not debug:
         return
+    from topdesk_preflight.redaction import RedactingFilter
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())  # the last pass: no secret, no terminal escape reaches stderr
     for name, level in (("topdesk_preflight", logging.DEBUG), ("urllib3", logging.INFO)):
         logger = logging.getLogger(name)
         logger.setLevel(level)

@@ -229,6 +229,11 @@ def parse_error_messages(body: bytes | str | None, content_type: str = "") -> li
     text = body.decode("utf-8", errors="replace") if isinstance(body, (bytes, bytearray)) else str(body)
     if not text.strip():
         return []
+    # A server or gateway may echo the Authorization header back: mask every known secret before the
+    # words become a message, an exception or a log line, and before shortening could halve one.
+    from topdesk_preflight.redaction import redact_known
+
+    text = redact_known(text)
     ctype = (content_type or "").lower()
     stripped = text.lstrip()
     if "json" in ctype or stripped[:1] in ("[", "{"):

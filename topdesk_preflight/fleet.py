@@ -46,7 +46,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from attrs import field, frozen
 
 from topdesk_preflight.model import Report
-from topdesk_preflight.settings import Secret, Settings, SettingsError, read_password_file, refuse_secret_keys
+from topdesk_preflight.settings import (
+    Secret, Settings, SettingsError, basic_auth_problem, read_password_file, refuse_secret_keys,
+)
 
 DEFAULT_CONCURRENCY = 8  # tenants at once; each tenant runs its own checks concurrently too
 DEFAULT_EXPIRY_WARNING_DAYS = 30
@@ -269,6 +271,7 @@ def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, st
     if expiry_warning_days is not None:
         values["expiry_warning_days"] = expiry_warning_days
     password, problem = _password(raw, label=label, base=base, env=env)
+    problem = problem or basic_auth_problem(password)
     try:
         settings = Settings(password=password or Secret(""), **values)
     except SettingsError as exc:

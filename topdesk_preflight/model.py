@@ -15,6 +15,8 @@ from typing import Any, Iterable, Mapping
 import attrs
 from attrs import field, frozen
 
+from topdesk_preflight.redaction import Redactor
+
 
 class Status(str, enum.Enum):
     """The outcome of one check, ordered from best to worst for sorting."""
@@ -103,6 +105,18 @@ class CheckResult:
     def not_checked(self) -> bool:
         """Skipped because a setting was not given: nothing was verified, nothing was found wrong."""
         return self.status is Status.SKIPPED and self.enable_with is not None
+
+    def redacted(self, redactor: Redactor) -> "CheckResult":
+        """This result with every known secret masked in every text it carries, evidence and requests too."""
+        if not redactor:
+            return self
+        return attrs.evolve(
+            self, summary=redactor.text(self.summary), details=tuple(redactor.text(d) for d in self.details),
+            evidence=redactor.value(self.evidence), remediation=tuple(redactor.text(r) for r in self.remediation),
+            requests=tuple(attrs.evolve(r, path=redactor.text(r.path),
+                                        error=None if r.error is None else redactor.text(r.error))
+                           for r in self.requests),
+            silenced=None if self.silenced is None else redactor.text(self.silenced))
 
     @property
     def counts_against_readiness(self) -> bool:
@@ -207,6 +221,23 @@ class Report:
     #: What the run learned about this TOPdesk and how it adapted (a refused field list, an ignored
     #: filter, an endpoint this version lacks), so a reader sees why a check could not verify.
     detected: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
+    #: The run's secrets, for the renderers' last redaction pass; never shown, never compared.
+    redactor: Redactor = field(factory=Redactor, repr=False, eq=False)
+
+    def redacted(self, redactor: Redactor) -> "Report":
+        """The report with the run's secrets masked everywhere, and ``redactor`` kept for the renderers."""
+        return attrs.evolve(
+            self, results=tuple(r.redacted(redactor) for r in self.results),
+            warnings=tuple(redactor.text(w) for w in self.warnings), settings=redactor.value(self.settings),
+            vantage=redactor.value(self.vantage), detected=tuple(redactor.text(d) for d in self.detected),
+            compared_with=None if self.compared_with is None else redactor.value(self.compared_with),
+            target=attrs.evolve(self.target, **{k: redactor.text(v) for k, v in attrs.asdict(self.target).items()
+                                                if isinstance(v, str)}),
+            redactor=redactor)
+
+    def redact(self, text: str) -> str:
+        """A renderer's last pass over its finished output."""
+        return self.redactor.text(text)
 
     def result(self, check_id: str) -> CheckResult:
         for result in self.results:

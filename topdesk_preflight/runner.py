@@ -38,6 +38,7 @@ from topdesk_preflight.model import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.context import Context, Prefetch
+    from topdesk_preflight.redaction import Redactor
     from topdesk_preflight.registry import CheckSpec, Registry
     from topdesk_preflight.settings import Settings
 
@@ -270,6 +271,10 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
         raise SettingsError(str(exc)) from None
     started = time.monotonic()
     generated_at = datetime.now(timezone.utc)
+    redactor = _redactor(settings)
+    if on_result is not None:
+        report_result = on_result
+        on_result = lambda result: report_result(result.redacted(redactor))  # noqa: E731
     owns_client = client is None
     if client is None:
         client = _make_client(settings, deadline=started + settings.deadline)
@@ -289,7 +294,7 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
     if settings.insecure:
         warnings.append("TLS certificate verification was disabled with --insecure: the findings "
                         "about this connection cannot prove that the server is the real TOPdesk.")
-    return Report(
+    report = Report(
         tool_name="topdesk-preflight",
         tool_version=__version__,
         generated_at=generated_at,
@@ -301,6 +306,18 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
         vantage=_vantage(settings, results),
         detected=tuple(detections) if isinstance(detections, list) else (),
     )
+    return report.redacted(redactor)
+
+
+def _redactor(settings: "Settings") -> "Redactor":
+    """This run's secrets (its password and its proxies' credentials), remembered for --debug's filter too."""
+    from topdesk_preflight import redaction
+    from topdesk_preflight.vantage import environment_proxies
+
+    password = settings.password.reveal() if settings.password else None
+    redactor = redaction.Redactor.for_run(password, settings.username, environment_proxies())
+    redaction.remember(redactor)
+    return redactor
 
 
 class _UnavailableClient:

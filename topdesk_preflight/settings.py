@@ -88,6 +88,14 @@ def _valid_host(host: str) -> bool:
     return bool(_HOST_NAME.match(ascii_host))
 
 
+def _after_host(text: str) -> str:
+    """What follows ``scheme://host[:port]``: a TOPdesk URL has no colon there (a path, if any)."""
+    rest = text.split("://", 1)[1] if "://" in text else text
+    if "/" not in rest:
+        return ""
+    return rest.split("/", 1)[1]
+
+
 def normalize_url(raw: str) -> str:
     """Take the URL as people type it into HCP's wizard and return ``scheme://host[:port]``.
 
@@ -99,6 +107,12 @@ def normalize_url(raw: str) -> str:
     if not text:
         raise SettingsError("No TOPdesk URL given: pass --url https://<tenant>.topdesk.net "
                             "or set TOPDESK_URL.")
+    if "@" in text or ":" in _after_host(text):
+        # Never echoed: a login typed into the URL, even a mistyped one ("http:/login:PW@host",
+        # "http//login:PW@host", "https://host/login:PW"), may carry the password.
+        raise SettingsError("The TOPdesk URL contains a login or a password ('...@' or '...:...' after the "
+                            "host; not shown here): remove it from --url and give the login name with "
+                            "--username and the password with TOPDESK_APP_PASSWORD.")
     if "://" not in text:
         text = "https://" + text
     try:
@@ -390,19 +404,46 @@ def load_silences(config_path: str | os.PathLike[str]) -> tuple[Silence, ...]:
 
 def read_password_file(path: str | os.PathLike[str]) -> Secret:
     """Read the application password from a file (first line, surrounding white space removed)."""
+    shown = _shown_path(path)
     try:
-        with open(path, encoding="utf-8") as handle:
+        # utf-8-sig: Windows Notepad starts a UTF-8 file with a byte-order mark, never part of a password
+        with open(path, encoding="utf-8-sig") as handle:
             value = handle.readline().strip()
     except FileNotFoundError:
-        raise SettingsError(f"The application password file {os.fspath(path)!r} does not exist: "
+        raise SettingsError(f"The application password file {shown} does not exist: "
                             "fix --app-password-file.") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise SettingsError(f"Cannot read the application password file {os.fspath(path)!r}: "
-                            f"{reason}.") from None
+        raise SettingsError(f"Cannot read the application password file {shown}: {reason}.") from None
     if not value:
-        raise SettingsError(f"The application password file {os.fspath(path)!r} is empty.")
+        raise SettingsError(f"The application password file {shown} is empty.")
     return Secret(value)
+
+
+def _shown_path(path: str | os.PathLike[str]) -> str:
+    """The password file's name as a message may show it: not when it may be the password itself.
+
+    A value pasted into ``TOPDESK_APP_PASSWORD_FILE`` instead of ``TOPDESK_APP_PASSWORD`` is
+    a password, not a path; a real path almost always has a folder or an extension.
+    """
+    text = os.fspath(path)
+    looks_like_a_path = any(mark in text for mark in ("/", "\\", "~")) or re.search(r"\.[A-Za-z0-9]{1,5}$", text)
+    if looks_like_a_path and " " not in text.strip():
+        return repr(text)
+    return ("(name not shown: it does not look like a path; if it is the password itself, set "
+            "TOPDESK_APP_PASSWORD instead)")
+
+
+def basic_auth_problem(password: Secret | None) -> str | None:
+    """Why HTTP Basic cannot carry this password (requests sends it as Latin-1), without showing it."""
+    if password is None:
+        return None
+    try:
+        password.reveal().encode("latin-1")
+    except UnicodeEncodeError:
+        return ("The application password holds a character HTTP Basic authentication cannot send (outside "
+                "Latin-1; not shown here): copy it again from TOPdesk, or create a new one.")
+    return None
 
 
 def _prompt_password(username: str) -> Secret | None:
@@ -488,5 +529,8 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = 
     if password is None:
         raise SettingsError("No application password: set TOPDESK_APP_PASSWORD, pass "
                             "--app-password-file PATH, or run in a terminal to be prompted.")
+    problem = basic_auth_problem(password)
+    if problem:
+        raise SettingsError(problem)
     values["silences"] = _parse_silences(config.get("silence"), str(config_path))
     return Settings(password=password, **values)

@@ -19,14 +19,32 @@ STATEMENT = ("The network checks describe the path from this machine to TOPdesk,
              "When they fail, or HCP still cannot connect, run topdesk-preflight on the HCP server itself.")
 
 
+UNREADABLE_PROXY = "(a proxy URL that cannot be read)"
+
+
 def redact_proxy(url: str) -> str:
-    """A proxy URL without any user:password it may carry."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    """A proxy URL without any user:password it may carry.
+
+    Read as requests reads it: a URL without a scheme (``user:pw@proxy:3128``) is
+    taken as ``http://``, so its login is found and dropped too. A URL that cannot be
+    parsed at all (a port of 99999, an unclosed ``[``) is never echoed: it may be
+    half a password.
+    """
+    text = url if "://" in url else f"http://{url}"
+    try:
+        parts = urlsplit(text)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return UNREADABLE_PROXY
+    if "@" not in parts.netloc:
         return url
-    host = parts.hostname or ""
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    netloc = host if port is None else f"{host}:{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def environment_proxies() -> list[str]:
+    """Every proxy URL the environment names (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, any case)."""
+    return [value for key, value in urllib.request.getproxies().items() if key != "no" and value]
 
 
 def proxy_for(url: str) -> str | None:

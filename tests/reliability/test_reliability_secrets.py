@@ -148,3 +148,45 @@ def test_the_prompt_path_leaks_nothing(sb: Sandbox, secret_scan: Callable[..., N
     print(settings, repr(settings), settings.public(), settings.password, f"{settings.password}", file=log)
     secret_scan({"settings": log.getvalue(), "json": render_json(report), "html": render_html(report),
                  "report repr": repr(report)})
+
+
+def _reflections(login: str, password: str) -> list[Fault]:
+    """What a gateway that echoes the request back puts in its 401: the header, the pair, the password."""
+    import base64
+    from urllib.parse import quote
+
+    basic = base64.b64encode(f"{login}:{password}".encode()).decode()
+    return [
+        Fault.status(401, body=[{"message": f"Invalid credentials in header 'Authorization: Basic {basic}'"}]),
+        Fault.status(401, body={"errors": [{"errorMessage": f"user {login} password {password} refused"}],
+                                "request": {"headers": {"Authorization": f"Basic {basic}"}}}),
+        Fault.status(401, body=f"<html><title>401</title><body>Basic {basic} / {quote(password)}</body></html>",
+                     headers={"Content-Type": "text/html"}),
+    ]
+
+
+@pytest.mark.parametrize("where", ["/tas/api/version", "/tas/api/operators/current"])
+@pytest.mark.parametrize("reflection", [0, 1, 2], ids=["message", "errors and headers", "html page"])
+@pytest.mark.parametrize("debug", [False, True], ids=["quiet", "debug"])
+def test_a_server_that_echoes_the_credentials_leaks_nothing_into_any_output(
+        sb: Sandbox, run_cli: Callable[..., Outcome], tmp_path: Path, where: str, reflection: int,
+        debug: bool) -> None:
+    sb.inject(where, _reflections("hcp-svc", SECRET)[reflection])
+    junit = tmp_path / "junit.xml"
+    outcome = run_cli(sandbox_args(sb, "--ticket-text", "--junit", str(junit), "--timeout", "2",
+                                   *(["--debug"] if debug else [])))
+    assert outcome.status("api.reachable" if where.endswith("version") else "auth.credentials") in (
+        "pass", "fail", "error")
+    scan_for_secret({"junit": junit.read_text(encoding="utf-8")})  # run_cli scanned the rest
+    assert "********" in outcome.json_text + outcome.out + outcome.err
+
+
+def test_proxy_credentials_never_reach_the_report_even_without_a_scheme(
+        sb: Sandbox, run_cli: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy_secret = "Pr0xy-S3cret-Value"
+    monkeypatch.setenv("HTTPS_PROXY", f"proxyuser:{proxy_secret}@127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "")
+    outcome = run_cli(sandbox_args(sb, "--timeout", "1", "--deadline", "8"))
+    scan_for_secret({"json": outcome.json_text, "html": outcome.html_text, "out": outcome.out,
+                     "err": outcome.err}, password=proxy_secret, login="proxyuser")
+    assert outcome.report["vantage"]["proxy"] in ("http://127.0.0.1:9", None)
