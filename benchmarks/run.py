@@ -248,7 +248,7 @@ def fresh_seconds(args: list[str], runs: int = CLI_RUNS) -> float:
 
 
 IMPORT_SNIPPET = ("import time; t = time.perf_counter(); "
-                  "import topdesk_preflight.runner, topdesk_preflight.client, topdesk_preflight.registry; "
+                  "import topdesk_preflight.runner, topdesk_preflight.client.client, topdesk_preflight.registry; "
                   "topdesk_preflight.registry.load_catalogue(); "
                   "import topdesk_preflight.reports.json_report, topdesk_preflight.reports.html_report; "
                   "print(time.perf_counter() - t)")

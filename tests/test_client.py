@@ -8,11 +8,9 @@ import pytest
 import tenacity
 
 from topdesk_preflight.client import (
-    FIELDS_PARAM,
     USER_AGENT,
     ApiResponse,
     TopdeskClient,
-    fields_param,
     parse_retry_after,
 )
 from datetime import UTC
@@ -137,16 +135,6 @@ def test_closed_client_refuses(sb):
 
 def test_repr_shows_no_secret(client, sb):
     assert sb.password not in repr(client)
-
-
-def test_fields_param_per_endpoint():
-    assert fields_param("/operators") == "fields"
-    assert fields_param("/operators/current") == "fields"
-    assert fields_param("/tas/api/persons/id/123?x=1") == "fields"
-    assert fields_param("/branches") == "$fields"
-    assert fields_param("/locations/types") == "$fields"
-    assert fields_param("/reservableLocations") == "$fields"
-    assert FIELDS_PARAM["/branches"] == "$fields"
 
 
 def test_parse_retry_after_both_forms():
