@@ -24,6 +24,7 @@ from attrs import field, frozen
 from topdesk_preflight import fiql
 from topdesk_preflight.checks._guide import ROOM_TYPE_NAMES
 from topdesk_preflight.context import Context, prefetch
+from topdesk_preflight.paging import Paging
 
 #: The most rooms one branch may have before the list is cut off (one request, pageSize = cap + 1).
 ROOM_FETCH_CAP = 2000
@@ -41,6 +42,8 @@ BRANCH_FIELDS = "id,name,status"
 ROOM_FIELDS = "name,roomNumber,branch,type,reservationManagement"
 
 _HCP_TYPES = {name.casefold() for name in ROOM_TYPE_NAMES}
+QUERY_IGNORED_DETECTED = ("This TOPdesk ignored the search filter (query) on {path} (Supporting Files API older "
+                          "than 1.38.0?): the tool filtered the answer itself.")
 
 
 def _as_tuple(records: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
@@ -102,6 +105,8 @@ def branch_lookup(ctx: Context) -> BranchLookup | None:
         records = _records(ctx.client.get_json("/branches", {"$fields": BRANCH_FIELDS, "query": query}),
                            "/branches")
         same = [b for b in records if same_name(b.get("name"), name)]
+        if len(same) < len(records):
+            ctx.client.detect(QUERY_IGNORED_DETECTED.format(path="/branches"))
         return same, len(same) < len(records)
 
     def fetch() -> BranchLookup:
@@ -222,14 +227,19 @@ def branch_rooms(ctx: Context) -> RoomList | None:
         query = fiql.with_active(fiql.eq("branch.id", id_value(branch["id"])))
         # one row more than the cap tells "exactly cap" from "cut off"
         params = {"query": query, "$fields": ROOM_FIELDS, "pageSize": cap + 1}
-        data = ctx.client.get_json("/locations", params)
+        response = ctx.client.fetch("/locations", params)
+        if response.status == 206:
+            records = _legacy_pages(ctx, query, cap)
+        else:
+            records = _records(ctx.client.decode(response), "/locations")
         # The filter already excludes archived rooms and other branches' rooms; both are checked
         # again here, because a TOPdesk that ignores ``query`` answers with every location.
-        records = _records(data, "/locations")
         mine = [r for r in records if _branch_id(r) in (branch["id"], None)]
         rooms = [r for r in mine if not is_archived(r)]
         pinned = {"id": branch["id"], "name": branch.get("name")}
         rooms = [{**r, "branch": r.get("branch") or pinned} for r in rooms]
+        if len(mine) < len(records):
+            ctx.client.detect(QUERY_IGNORED_DETECTED.format(path="/locations"))
         return RoomList(branch=branch, rooms=rooms[:cap], complete=len(records) <= cap, cap=cap,
                         query_ignored=len(mine) < len(records))
 
@@ -275,6 +285,21 @@ def id_value(raw: Any) -> uuid.UUID | str:
         return uuid.UUID(str(raw))
     except ValueError:
         return str(raw)
+
+
+#: Older TOPdesks page ``/locations`` with ``start``/``page_size`` and cap a page at 100 (fidelity audit
+#: P8: techspaceco/topdesk-go and UGDSB.PS.Topdesk loop while the answer is 206).
+LEGACY_PAGE_SIZE = 100
+
+
+def _legacy_pages(ctx: Context, query: str, cap: int) -> list[dict[str, Any]]:
+    """The branch's rooms from a TOPdesk that answered 206: one partial page is never the whole branch."""
+    ctx.client.detect("This TOPdesk pages /locations the older way (start/page_size, 206 for a partial page); "
+                      "the tool read every page.")
+    items = ctx.client.iter_items("/locations", paging=Paging.START, page_size=LEGACY_PAGE_SIZE,
+                                  max_pages=cap // LEGACY_PAGE_SIZE + 1,
+                                  params={"query": query, "$fields": ROOM_FIELDS})
+    return [r for r in items if isinstance(r, dict)]
 
 
 def _records(data: Any, path: str) -> list[dict[str, Any]]:

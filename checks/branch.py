@@ -12,9 +12,10 @@ import re
 from typing import Any
 
 from topdesk_preflight.checks._guide import (
-    CREATING_A_BRANCH, FLAG_BRANCH, MENU_BRANCH_SETTINGS, NOT_CHECKED_BRANCH, SUPPORTING_FILES_STEP, hcp_admin,
-    topdesk_admin,
+    CREATING_A_BRANCH, FLAG_BRANCH, MENU_BRANCH_SETTINGS, MENU_OPERATOR_SETTINGS, NOT_CHECKED_BRANCH,
+    SUPPORTING_FILES_STEP, hcp_admin, topdesk_admin,
 )
+from topdesk_preflight.checks._operator_facts import branch_filters
 from topdesk_preflight.checks._property_facts import branch_lookup, names_list
 from topdesk_preflight.context import Context
 from topdesk_preflight.errors import PermissionDenied, TopdeskError
@@ -69,8 +70,8 @@ def branch_exists(ctx: Context) -> CheckResult:
                            "archived branches are ignored.")
         if lookup.query_ignored:
             return CheckResult.warned(
-                f"The branch {name!r} exists, but this TOPdesk ignored the search filter, so whether it is "
-                "archived cannot be verified",
+                f"Cannot verify that the branch {name!r} is active: it exists, but this TOPdesk ignored the "
+                "search filter that tells archived branches apart",
                 details=details + [QUERY_IGNORED, "The branch was picked from the whole list by its name."],
                 remediation=[topdesk_admin(f"Open {MENU_BRANCH_SETTINGS} and check that the branch {name!r} is "
                                            "not archived.")],
@@ -100,6 +101,21 @@ def branch_exists(ctx: Context) -> CheckResult:
             ],
             evidence=evidence)
 
+    filters = branch_filters(ctx)
+    if filters.restrict:
+        evidence["branch_filters"] = list(filters.names)
+        return CheckResult.warned(
+            f"Cannot verify that the branch {name!r} exists: the HCP operator has branch filters "
+            f"({filters.text}), so TOPdesk shows it only the branches they allow",
+            details=["With branch filters TOPdesk answers an empty list, not a refusal, for a branch the "
+                     "operator may not see; the branch may exist and be hidden."],
+            remediation=[
+                topdesk_admin(f"Open the HCP operator's card ({MENU_OPERATOR_SETTINGS}), look at its branch "
+                              f"filters ({filters.text}) and add the branch {name!r}, or remove the filters "
+                              "HCP does not need."),
+                topdesk_admin(f"If the branch {name!r} does not exist, create it: {MENU_BRANCH_SETTINGS}."),
+            ],
+            evidence=evidence)
     suggestions, note = _close_names(ctx, name)
     evidence["close_names"] = suggestions
     details = [note] if note else []

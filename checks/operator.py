@@ -17,11 +17,11 @@ from topdesk_preflight.checks._guide import (
     SUPPORTING_FILES_STEP, hcp_admin, topdesk_admin,
 )
 from topdesk_preflight.checks._operator_facts import (
-    DUPLICATES_SHOWN, current_operator, operator_label, same_text,
+    DUPLICATES_SHOWN, branch_filters, current_operator, operator_label, same_text,
 )
 from topdesk_preflight.paging import Paging
 from topdesk_preflight.context import Context
-from topdesk_preflight.errors import PermissionDenied
+from topdesk_preflight.errors import HTTPStatusError, PermissionDenied
 from topdesk_preflight.model import EVIDENCE_OPERATOR_EMAIL, CheckResult
 from topdesk_preflight.registry import check
 
@@ -103,9 +103,8 @@ def email_unique(ctx: Context) -> CheckResult:
         "operators": lambda: _cards(ctx.client.iter_items(
             "/operators", paging=Paging.START, page_size=100, max_pages=2,
             params={"query": query, "fields": "id,dynamicName,loginName,email,status"})),
-        "persons": lambda: _cards(ctx.client.iter_items(
-            "/persons", paging=Paging.PAGE_START, page_size=100, max_pages=2,
-            params={"query": query, "fields": "id,dynamicName,email,archived"})),
+        "persons": lambda: _persons_with(ctx, query),
+        "filters": lambda: branch_filters(ctx),  # read in the same round trip: they limit both lists
     })
     try:
         operators, persons = found["operators"].get(), found["persons"].get()
@@ -116,6 +115,10 @@ def email_unique(ctx: Context) -> CheckResult:
             f"({'; '.join(exc.messages) or exc.status}).",
             evidence=evidence,
             remediation=[SUPPORTING_FILES_STEP])
+    # Only cards that really carry the email count: a TOPdesk that ignored the query (Supporting Files
+    # API before 1.38.0, fidelity audit P14) answers with every card it has.
+    operators = [o for o in operators if same_text(o.get("email"), email)]
+    persons = [p for p in persons if same_text(p.get("email"), email)]
     other_operators = [o for o in operators if o.get("id") not in own_ids and _active(o)]
     other_persons = [p for p in persons if p.get("id") != own_person and _active(p)]
     if "linkedPerson" not in operator:
@@ -135,6 +138,15 @@ def email_unique(ctx: Context) -> CheckResult:
             who = "the HCP operator and a person card with its name use"
             details.append("This TOPdesk does not expose the operator-person link, so the person card with the "
                            "operator's name and email was taken as its own linked person (see person.linked).")
+        filters = found["filters"].get()
+        if filters.restrict:
+            evidence["branch_filters"] = list(filters.names)
+            return CheckResult.warned(
+                f"Cannot verify that {email} is unique: among the cards the HCP operator can see, only {who} it, "
+                f"but its branch filters ({filters.text}) hide the cards of other branches",
+                details=details, evidence=evidence,
+                remediation=[topdesk_admin(f"Search operators and persons for {email} as an operator without "
+                                           "branch filters, and give any other card its own email.")])
         return CheckResult.passed(f"Only {who} {email}.", details=details, evidence=evidence)
     shown = [_card_text(kind, card) for kind, card in duplicates[:DUPLICATES_SHOWN]]
     more = len(duplicates) - len(shown)
@@ -153,6 +165,25 @@ def email_unique(ctx: Context) -> CheckResult:
 
 def _cards(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(items)
+
+
+def _persons_with(ctx: Context, query: str) -> list[dict[str, Any]]:
+    """Persons with the email: v2 (``pageStart``), or v1 (``start``) where this TOPdesk refuses v2 with 406.
+
+    Spec 2.7.11's 406 for persons: "the version of your TOPdesk can not make use of this version
+    of the API yet" (fidelity audit P13). v1 has no ``archived`` field; its ``status`` says it.
+    """
+    try:
+        return _cards(ctx.client.iter_items(
+            "/persons", paging=Paging.PAGE_START, page_size=100, max_pages=2,
+            params={"query": query, "fields": "id,dynamicName,email,archived"}))
+    except HTTPStatusError as error:
+        if error.status != 406:
+            raise
+    ctx.client.detect("This TOPdesk does not serve persons v2 (406); persons v1 was read instead.")
+    return _cards(ctx.client.iter_items(
+        "/persons", paging=Paging.START, page_size=100, max_pages=2,
+        params={"query": query, "$fields": "id,dynamicName,email,status"}, headers={"Accept": "application/json"}))
 
 
 def _active(card: dict[str, Any]) -> bool:
@@ -195,6 +226,10 @@ def branch(ctx: Context) -> CheckResult:
     evidence = {"operator_branch_id": own.get("id"), "operator_branch_name": own.get("name"),
                 "configured_branch_id": wanted_id, "configured_branch_name": wanted_name}
     label = operator_label(operator)
+    if not wanted_id and (ctx.settings.branch or "").strip():
+        return CheckResult.skipped(
+            f"Cannot verify: the branch {wanted_name!r} could not be confirmed (see branch.exists); the operator "
+            f"{label} is in {own.get('name')!r}.", evidence=evidence)
     if not wanted_id:
         return CheckResult.unchecked(
             f"Not checked: no configured branch to compare with (give --branch); the operator {label} is in "

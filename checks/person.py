@@ -134,11 +134,19 @@ def _archived(person: dict[str, Any]) -> bool:
 
 
 def _same_name(operator: dict[str, Any], person: dict[str, Any]) -> bool:
-    """First and last name when both cards have them, else the display (dynamic) name; case-insensitive."""
-    parts = ("firstName", "surName")
-    if all(operator.get(p) is not None and person.get(p) is not None for p in parts):
-        return all(same_text(operator.get(p), person.get(p)) for p in parts)
+    """The whole name, first name + prefixes + surname, when both cards have them, else the display name.
+
+    Compared as one text, case and spacing ignored: a Dutch *tussenvoegsel* ("van") may sit in
+    ``prefixes`` on one card and in ``surName`` on the other (fidelity audit F5), and both are
+    the same name.
+    """
+    if all(operator.get(p) is not None and person.get(p) is not None for p in ("firstName", "surName")):
+        return same_text(_full_name(operator), _full_name(person))
     return same_text(operator.get("dynamicName"), person.get("dynamicName"))
+
+
+def _full_name(card: dict[str, Any]) -> str:
+    return " ".join(str(card.get(p) or "") for p in ("firstName", "prefixes", "surName"))
 
 
 def _configured_branch_name(ctx: Context) -> str | None:

@@ -44,7 +44,7 @@ def present(ctx: Context) -> CheckResult:
     """HCP imports only the branch's rooms typed Room or Desk; with none, the import is empty."""
     rooms = branch_rooms(ctx)
     if rooms is None:
-        return _branch_not_given()
+        return _no_branch(ctx)
     typed, branch = rooms.typed, rooms.branch_name
     evidence = {**room_rows(typed), "branch": branch, "locations_in_branch": rooms.total_text}
     details = _cut_off_note(rooms)
@@ -83,7 +83,7 @@ def typed(ctx: Context) -> CheckResult:
     """
     rooms = branch_rooms(ctx)
     if rooms is None:
-        return _branch_not_given()
+        return _no_branch(ctx)
     branch = rooms.branch_name
     untyped, other = rooms.untyped, rooms.other_typed
     offenders = untyped + other
@@ -129,6 +129,8 @@ def branch_mismatch(ctx: Context) -> CheckResult:
         return CheckResult.unchecked("Not checked: give --room (the rooms you expect HCP to import).",
                                      enable_with=FLAG_ROOM)
     branch = configured_branch(ctx)
+    if branch is None and (ctx.settings.branch or "").strip():
+        return _no_branch(ctx)  # branch.exists could not confirm it: where the rooms should be is unknown
     branch_name = str(branch.get("name")) if branch else None
     placed = _place(ctx, wanted, branch_rooms(ctx), branch.get("id") if branch else None)
     found_here, elsewhere, archived_only, missing = (placed.here, placed.elsewhere, placed.archived_only,
@@ -200,7 +202,7 @@ def reservable(ctx: Context) -> CheckResult:
     """
     rooms = branch_rooms(ctx)
     if rooms is None:
-        return _branch_not_given()
+        return _no_branch(ctx)
     branch, typed_rooms = rooms.branch_name, rooms.typed
     not_reservable = [r for r in typed_rooms if reservable_flag(r) is False]
     unknown = [r for r in typed_rooms if reservable_flag(r) is None]
@@ -247,8 +249,12 @@ def _reservable_step(branch: str) -> Any:
 
 # --------------------------------------------------------------------------------------------- helpers
 
-def _branch_not_given() -> CheckResult:
-    return CheckResult.unchecked(NOT_CHECKED_BRANCH, enable_with=FLAG_BRANCH)
+def _no_branch(ctx: Context) -> CheckResult:
+    """No active branch to read rooms from: not given (not checked), or not confirmed by branch.exists."""
+    if not (ctx.settings.branch or "").strip():
+        return CheckResult.unchecked(NOT_CHECKED_BRANCH, enable_with=FLAG_BRANCH)
+    return CheckResult.skipped(f"Cannot verify: the branch {ctx.settings.branch!r} could not be confirmed "
+                               "(see branch.exists), so its rooms cannot be read.")
 
 
 @frozen

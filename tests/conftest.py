@@ -77,7 +77,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if TALLY:
-        terminalreporter.write_sep("-", "reliability tallies")
+        terminalreporter.write_sep("-", "reliability and verdict-matrix tallies")
         for name, count in sorted(TALLY.items()):
             terminalreporter.write_line(f"{name}: {count}")
 

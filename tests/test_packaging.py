@@ -23,9 +23,15 @@ MAPPED = {"topdesk_preflight": "topdesk_preflight", "checks": "topdesk_preflight
 
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    import fcntl
+
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(out), str(ROOT)], check=True, capture_output=True, timeout=300)
+    # setuptools builds in the tree's own build/ folder: two xdist workers must not build at once
+    lock_file = tmp_path_factory.getbasetemp().parent / "wheel-build.lock"
+    with open(lock_file, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                        "-w", str(out), str(ROOT)], check=True, capture_output=True, timeout=300)
     [wheel] = out.glob("topdesk_preflight-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         return set(archive.namelist())

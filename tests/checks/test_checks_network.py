@@ -242,10 +242,14 @@ class ConnectProxy:
                     if not ready:
                         return
                     for sock in ready:
-                        data = sock.recv(65536)
+                        try:
+                            data = sock.recv(65536)
+                            if data:
+                                pair[sock].sendall(data)
+                        except OSError:  # either side hung up: the tunnel ends, as a real proxy's would
+                            data = b""
                         if not data:
                             return
-                        pair[sock].sendall(data)
 
     def close(self) -> None:
         self.server.close()
