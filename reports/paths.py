@@ -6,6 +6,7 @@ TOPdesk was checked and when: ``topdesk-preflight-<host>-<UTC timestamp>.json``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -66,14 +67,15 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     file is removed when anything fails.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _make_private_folders(target.parent)
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp_name, 0o644 & ~_umask())
+        # Private: a report holds names, emails and the host name of the customer's staff and TOPdesk.
+        os.chmod(temp_name, REPORT_MODE & ~_umask())
         os.replace(temp_name, target)
     except BaseException:
         try:
@@ -84,8 +86,30 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     return target
 
 
+#: Reports are the reader's own (0600), folders the tool creates too (0700), unless the umask is stricter.
+REPORT_MODE = 0o600
+FOLDER_MODE = 0o700
+
+
+def _make_private_folders(folder: Path) -> None:
+    """Create ``folder`` and its missing parents as 0700; folders that exist keep their mode."""
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for part in reversed(missing):
+        try:
+            part.mkdir(mode=FOLDER_MODE & ~_umask())
+        except FileExistsError:
+            pass
+
+
+@functools.lru_cache(maxsize=1)
 def _umask() -> int:
-    """The process umask (mkstemp creates files 0600; a report should get the usual permissions)."""
-    current = os.umask(0)
+    """The process umask, read once: reading it means setting it, which must not race other writers."""
+    current = os.umask(0o077)
     os.umask(current)
     return current

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from attrs import frozen
@@ -91,6 +91,12 @@ class Outcome:
         if self.error is not None:
             raise self.error
         return self.value
+
+
+def _deadline_error() -> Exception:
+    from topdesk_preflight.errors import RequestTimeout
+
+    return RequestTimeout("no answer before the run's deadline (the server kept the request open)", phase="deadline")
 
 
 def _log_warm_up_failure(name: str, exc: Exception) -> None:
@@ -177,12 +183,28 @@ class Context:
         """
         if len(calls) <= 1:
             return {name: self._outcome(call) for name, call in calls.items()}
-        with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="preflight-gather") as pool:
-            futures = {name: pool.submit(self._recorded_outcome, call) for name, call in calls.items()}
-            finished = {name: future.result() for name, future in futures.items()}
-        for _, records in finished.values():
+        # Daemon threads, waited for only until the run's deadline: a server that trickles its answer
+        # a byte at a time (each within the read time-out) can hold a thread, never the process or the
+        # report. concurrent.futures' pool would be joined at interpreter exit, keeping it alive.
+        finished: dict[str, tuple[Outcome, list[RequestRecord]]] = {}
+
+        def run(name: str, call: Callable[[], Any]) -> None:
+            finished[name] = self._recorded_outcome(call)
+
+        threads = [threading.Thread(target=run, args=(name, call), daemon=True, name=f"preflight-gather-{name}")
+                   for name, call in calls.items()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=self._time_left())
+        late = Outcome(error=_deadline_error())
+        results = {name: finished.get(name, (late, [])) for name in calls}
+        for _, records in results.values():
             self._credit(records)
-        return {name: outcome for name, (outcome, _) in finished.items()}
+        return {name: outcome for name, (outcome, _) in results.items()}
+
+    def _time_left(self) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
 
     def _recorded_outcome(self, call: Callable[[], Any]) -> tuple["Outcome", list[RequestRecord]]:
         self._local.records, self._local.seen = [], set()  # facts used in this thread credit here

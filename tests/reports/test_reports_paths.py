@@ -52,7 +52,12 @@ def test_the_file_name_never_holds_a_path_separator_or_reserved_character():
     assert re.fullmatch(r"topdesk-preflight-[a-z0-9.-]+-\d{8}T\d{6}Z\.json", json_path.name)
 
 
-def test_atomic_write_creates_missing_folders_and_gives_the_usual_permissions(tmp_path):
+def test_atomic_write_creates_missing_folders_private_and_the_report_readable_only_by_its_owner(tmp_path):
     path = atomic_write_text(tmp_path / "a" / "b" / "r.txt", "hello\n")
     assert path.read_text(encoding="utf-8") == "hello\n"
-    assert path.stat().st_mode & 0o044  # readable by others as with open(), not mkstemp's 0600
+    assert path.stat().st_mode & 0o777 == 0o600  # it holds staff names and emails: not for others
+    assert (tmp_path / "a").stat().st_mode & 0o777 == 0o700 and (tmp_path / "a" / "b").stat().st_mode & 0o777 == 0o700
+    existing = tmp_path / "kept"
+    existing.mkdir(mode=0o755)
+    atomic_write_text(existing / "r.txt", "x")
+    assert existing.stat().st_mode & 0o777 == 0o755  # a folder that existed keeps its mode

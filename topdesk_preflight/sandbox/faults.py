@@ -21,6 +21,7 @@ from attrs import define, frozen
 
 LATENCY = "latency"
 SLOW_BODY = "slow_body"
+TRICKLE_HEADERS = "trickle_headers"
 
 LOGIN_PAGE = (
     "<!DOCTYPE html><html><head><title>TOPdesk</title></head><body>"
@@ -85,6 +86,15 @@ class Fault:
         """200 labelled JSON with no body at all."""
         return cls("status", times, status_code=200, body=b"",
                    headers=(("Content-Type", "application/json;charset=UTF-8"),))
+
+    @classmethod
+    def trickle_headers(cls, seconds: float, times: int | None = None) -> Fault:
+        """Send the status line and headers one byte at a time, 0.2 s apart, for ``seconds``, then hang up.
+
+        Each byte arrives well within any read time-out, so only a wall clock on the whole
+        request (or the run's deadline) ends it: the hostile server a deadline must survive.
+        """
+        return cls(TRICKLE_HEADERS, times, seconds=seconds)
 
     @classmethod
     def slow_body(cls, seconds: float, times: int | None = None) -> Fault:

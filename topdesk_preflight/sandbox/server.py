@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from attrs import field, frozen
 
 from topdesk_preflight.sandbox.endpoints import Request, handle
-from topdesk_preflight.sandbox.faults import LATENCY, SLOW_BODY, Fault, FaultTable
+from topdesk_preflight.sandbox.faults import LATENCY, SLOW_BODY, TRICKLE_HEADERS, Fault, FaultTable
 from topdesk_preflight.sandbox.model import State
 from topdesk_preflight.sandbox.profiles import Profile, parse_profile, prepare
 from topdesk_preflight.sandbox.responses import JSON, Response, json_response
@@ -239,6 +239,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._record(method, parts, None, 0, started, flagged)
                 self._drop()
                 return
+            if replacement is not None and replacement.kind == TRICKLE_HEADERS:
+                self._record(method, parts, None, 0, started, flagged)
+                self._trickle(replacement.seconds)
+                return
             if replacement is not None:
                 response = _fault_response(replacement)
             else:
@@ -278,6 +282,21 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(slow.seconds / pieces)
             self.wfile.write(body[offset:offset + step])
             self.wfile.flush()
+
+    def _trickle(self, seconds: float) -> None:
+        """A status line and headers that never finish: one byte every 0.2 s until ``seconds`` are up."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Trickle: " + b"x" * 10_000
+        until = time.monotonic() + seconds
+        try:
+            for byte in head:
+                if time.monotonic() >= until:
+                    break
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+        self._drop()
 
     def _drop(self) -> None:
         self.close_connection = True
