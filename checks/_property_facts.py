@@ -161,7 +161,9 @@ def reservable_flag(room: dict[str, Any]) -> bool | None:
 
 def room_label(room: dict[str, Any]) -> str:
     """``Aurora 2.08``, or ``Aurora (room number 2.08)`` when the number is not already in the name."""
-    name = str(room.get("name") or room.get("id") or "?")
+    # Only text is a name: a server that sends a list or a number there gets "?" (never its repr).
+    raw = room.get("name") if isinstance(room.get("name"), str) else room.get("id")
+    name = raw if isinstance(raw, str) and raw else "?"
     number = room.get("roomNumber")
     if isinstance(number, str) and number.strip() and number.strip() not in name:
         return f"{name} (room number {number.strip()})"

@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator, Sequence, TextIO
+from typing import Any, Callable, Iterator, Sequence, TextIO
 
 # Exit codes: a public contract, documented in the README and in --help.
 EXIT_READY = 0
@@ -420,21 +420,33 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
         report = compare(report, extras["previous"], previous_path=extras["previous_path"])
     json_default, html_default = reports.default_paths(report, settings.output_dir)
     json_path = Path(settings.json_path) if settings.json_path and not json_to_stdout else json_default
-    json_text = reports.render_json(report)  # once, so the HTML's embedded copy and SHA-256 match the file
-    written = []
-    if json_to_stdout:
+    written: list[Path] = []
+    unwritten: list[tuple[str, BaseException]] = []
+    json_text: str | None = None
+    try:
+        json_text = reports.render_json(report)  # once, so the HTML's embedded copy and SHA-256 match the file
+    except Exception as exc:  # a defect; the other reports are still written
+        unwritten.append(("JSON", exc))
+    if json_to_stdout and json_text is not None:
         sys.stdout.write(json_text)
         sys.stdout.flush()
-    with _report_writing():
-        if not json_to_stdout:
-            written.append(reports.write_json(report, json_path, json_text=json_text))
-        if not settings.no_html:
-            written.append(reports.write_html(report, settings.html_path or html_default, json_text=json_text,
-                                              json_name=json_path.name))
-        if extras.get("junit_path"):
-            from topdesk_preflight.reports.junit import write_junit
+    # Each report under its own guard: one renderer's failure still leaves the others on disk.
+    outputs: list[tuple[str, Callable[[], Path]]] = []
+    if not json_to_stdout and json_text is not None:
+        outputs.append(("JSON", lambda: reports.write_json(report, json_path, json_text=json_text)))
+    if not settings.no_html:
+        outputs.append(("HTML", lambda: reports.write_html(report, settings.html_path or html_default,
+                                                           json_text=json_text, json_name=json_path.name)))
+    if extras.get("junit_path"):
+        from topdesk_preflight.reports.junit import write_junit
 
-            written.append(write_junit(report, extras["junit_path"]))
+        outputs.append(("JUnit", lambda: write_junit(report, extras["junit_path"])))
+    for what, produce in outputs:
+        try:
+            with _report_writing():
+                written.append(produce())
+        except Exception as exc:
+            unwritten.append((what, exc))
     for line in reports.summary_lines(report, color=color, paths=written):
         out.write(line + "\n")
     if extras.get("previous") is not None:
@@ -443,9 +455,26 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
     if extras.get("ticket_text"):
         out.write("\n" + reports.ticket_text(report, files=written).rstrip("\n") + "\n")
     out.flush()
+    if unwritten:
+        return _report_unwritten(unwritten)
     if progress.reader_gone:
         return EXIT_OUTPUT_CLOSED
     return exit_code(report, fail_on=settings.fail_on)
+
+
+def _report_unwritten(unwritten: list[tuple[str, BaseException]]) -> int:
+    """Say which report is missing and why: a full disk is the user's to fix (2), anything else is ours (3)."""
+    from topdesk_preflight.settings import SettingsError
+
+    for what, exc in unwritten:
+        if isinstance(exc, SettingsError):
+            print(f"topdesk-preflight: {exc}", file=sys.stderr)
+        else:
+            logging.getLogger("topdesk_preflight").debug("the %s report failed", what, exc_info=exc)
+            print(f"topdesk-preflight could not write the {what} report ({type(exc).__name__}); the other "
+                  "reports were written. This is a bug; please report it with the output of --debug.",
+                  file=sys.stderr)
+    return EXIT_USAGE if all(isinstance(exc, SettingsError) for _, exc in unwritten) else EXIT_TOOL_BROKE
 
 
 # --- report paths: refused before the run, not after it ------------------------------------------

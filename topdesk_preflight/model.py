@@ -107,9 +107,11 @@ class CheckResult:
         return self.status is Status.SKIPPED and self.enable_with is not None
 
     def redacted(self, redactor: Redactor) -> "CheckResult":
-        """This result with every known secret masked in every text it carries, evidence and requests too."""
-        if not redactor:
-            return self
+        """This result with every known secret masked in every text it carries, evidence and requests too.
+
+        Done even without secrets: the walk also caps the evidence's depth, so a server's nested value
+        (a room "name" 1,000 lists deep) can never make a renderer recurse past Python's limit.
+        """
         return attrs.evolve(
             self, summary=redactor.text(self.summary), details=tuple(redactor.text(d) for d in self.details),
             evidence=redactor.value(self.evidence), remediation=tuple(redactor.text(r) for r in self.remediation),

@@ -67,3 +67,23 @@ def test_the_html_report_shows_long_names_shortened(outcome: Outcome) -> None:
     for run in re.finditer(r"(?<!A)A{1000,}", outcome.html_text):
         before = outcome.html_text[max(0, run.start() - 80):run.start()]
         assert before.endswith("%3E"), before  # percent-encoded '>' of the name's <img ...>: a URL
+
+
+@pytest.mark.parametrize("depth", [700, 5_000])
+def test_a_deeply_nested_room_name_still_gets_every_report_written(
+        run_cli: Callable[..., Outcome], tmp_path, depth: int) -> None:
+    from topdesk_preflight.sandbox import Fault
+
+    nested: object = "x"
+    for _ in range(depth):
+        nested = [nested]
+    with Sandbox(scenario="healthy", password=SECRET, tls=True) as sb:
+        hq = sb.state.branch_named("HQ Stockholm")
+        room = {"name": nested, "roomNumber": "1", "branch": {"id": hq.id, "name": hq.name}, "type": None,
+                "reservationManagement": {"reservable": True}}
+        sb.inject("/tas/api/locations", Fault.status(200, [room]))
+        junit = tmp_path / "junit.xml"
+        outcome = run_cli(sandbox_args(sb, "--junit", str(junit), "--ticket-text"))  # asserts JSON, HTML exist
+    assert outcome.code in (1, 4) and junit.exists()  # 5,000 levels: the simulator itself cannot send it
+    assert outcome.status("rooms.typed") in ("fail", "error")
+    assert "RecursionError" not in outcome.err
