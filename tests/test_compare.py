@@ -153,6 +153,10 @@ def test_the_compared_report_still_renders(sb, demo_json, tmp_path):
     ('{"schema_version": "2", "checks": []}', "schema_version '2'"),
     ('{"schema_version": "1", "checks": [{"id": "x"}]}', "each with an id and a status"),
     ('{"schema_version": "1"}', "each with an id and a status"),
+    ("[" * 100_000 + "]" * 100_000, "nested deeper than any report"),
+    ('{"schema_version": "1", "checks": [' + ",".join(f'{{"id": "x.c{i}", "status": "pass"}}' for i in range(1_001))
+     + "]}", "each with an id and a status"),
+    ('{"schema_version": "1", "checks": [{"id": "Not An Id", "status": "pass"}]}', "each with an id and a status"),
 ])
 def test_a_file_that_is_not_a_report_of_ours_is_a_clear_settings_error(tmp_path, content, expected):
     path = tmp_path / "old.json"
@@ -173,3 +177,16 @@ def test_a_missing_file_or_a_folder_is_a_clear_settings_error(tmp_path):
 def test_a_report_written_by_the_tool_loads(demo_json):
     previous = load_previous(demo_json)
     assert previous["schema_version"] == "1" and previous["checks"]
+
+
+def test_a_crafted_earlier_report_cannot_crash_or_grow_the_new_one(sb, demo_json, tmp_path):
+    with open(demo_json, encoding="utf-8") as handle:
+        crafted = json.load(handle)
+    crafted["summary"]["counts"] = ["not", "a", "dict"]
+    crafted["generated_at"] = "x" * 10_000
+    path = tmp_path / "crafted.json"
+    path.write_text(json.dumps(crafted), encoding="utf-8")
+    report = compare(run_preflight(sb.settings()), load_previous(path), previous_path=str(path))
+    counts = report.compared_with["counts"]  # counted from the earlier checks instead
+    assert sum(counts.values()) == len(crafted["checks"]) and all(isinstance(v, int) for v in counts.values())
+    assert report.compared_with["generated_at"] is None

@@ -191,8 +191,10 @@ def a_file(tmp_path: Path) -> Path:
     (lambda f: ["--json", str(f.parent), "--no-html"], "--json '{p}' is a folder: pass a file name"),
     (lambda f: ["--json", "-", "--html", str(f / "r.html")], "--html '{f}/r.html' cannot be written"),
     (lambda f: ["--json", "-", "--no-html", "--junit", str(f / "j.xml")], "--junit '{f}/j.xml' cannot be written"),
+    (lambda f: ["--json", str(f.parent / "r.x"), "--html", str(f.parent / "r.x")],
+     "--json and --html name the same file"),
 ], ids=["output-dir-is-a-file", "output-dir-under-a-file", "json-under-a-file", "json-is-a-folder",
-        "html-under-a-file", "junit-under-a-file"])
+        "html-under-a-file", "junit-under-a-file", "json-and-html-the-same-file"])
 def test_a_report_path_that_cannot_work_exits_2_before_any_request(sb, a_file, monkeypatch, capsys, flags,
                                                                    expected):
     monkeypatch.setenv("TOPDESK_APP_PASSWORD", sb.password)

@@ -325,3 +325,21 @@ def test_a_password_http_basic_cannot_carry_is_refused_at_load_without_showing_i
              {"TOPDESK_APP_PASSWORD": "pass\u20acword-\u4e2d"})
     text = str(caught.value)
     assert "Latin-1" in text and "\u20ac" not in text and "\u4e2d" not in text and "word-" not in text
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ({"deadline": "inf"}, "--deadline must be a positive number of seconds, at most 3600"),
+    ({"timeout": "nan"}, "--timeout must be a positive number"),
+    ({"concurrency": "100000"}, "--concurrency must be between 1 and 64"),
+])
+def test_settings_that_would_never_end_or_start_too_much_are_refused(flags, expected):
+    with pytest.raises(SettingsError, match=expected):
+        load(flags)
+
+
+def test_a_toml_datetime_where_a_date_belongs_is_refused_before_the_run(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[[silence]]\nid = "rooms.reservable"\nreason = "x"\nuntil = 2027-01-31T10:00:00\n',
+                      encoding="utf-8")
+    with pytest.raises(SettingsError, match="without a time"):
+        load(config_path=str(config))

@@ -496,6 +496,13 @@ def check_output_paths(output_dir: str | None, *, json_path: str | None = None, 
     for flag, path in named.items():
         if path:
             _check_report_file(flag, str(path))
+    given = {flag: os.path.realpath(path) for flag, path in named.items() if path}
+    for flag, path in given.items():
+        same = [other for other, other_path in given.items() if other != flag and other_path == path]
+        if same:
+            from topdesk_preflight.settings import SettingsError
+
+            raise SettingsError(f"{flag} and {same[0]} name the same file: each report needs its own path.")
 
 
 def _check_report_folder(folder: str) -> None:

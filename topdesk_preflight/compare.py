@@ -30,6 +30,7 @@ import os
 from typing import Any
 
 from topdesk_preflight.model import CheckResult, Report, Status, evolve
+from topdesk_preflight.registry import ID_PATTERN
 from topdesk_preflight.settings import SettingsError
 
 FIXED = "fixed"
@@ -39,6 +40,10 @@ UNCHANGED = "unchanged"
 CHANGES = (FIXED, NEWLY_BROKEN, STILL_BROKEN, UNCHANGED)
 
 SUPPORTED_SCHEMA_VERSIONS = ("1",)
+#: A crafted --compare file must not grow the new report or crash it: the tool's own reports hold a few
+#: dozen checks and stay far below a few megabytes.
+MAX_PREVIOUS_BYTES = 20_000_000
+MAX_PREVIOUS_CHECKS = 1_000
 _BROKEN = frozenset({Status.FAIL.value, Status.ERROR.value})
 _STATUSES = frozenset(status.value for status in Status)
 
@@ -47,6 +52,9 @@ def load_previous(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read an earlier JSON report written by this tool, or raise a one-line :class:`SettingsError`."""
     name = os.fspath(path)
     try:
+        if os.path.getsize(name) > MAX_PREVIOUS_BYTES:
+            raise SettingsError(f"{name!r} is larger than any report this tool writes "
+                                f"({MAX_PREVIOUS_BYTES // 1_000_000} MB at most): --compare needs its .json report.")
         with open(name, encoding="utf-8") as handle:
             data = json.load(handle)
     except FileNotFoundError:
@@ -59,6 +67,9 @@ def load_previous(path: str | os.PathLike[str]) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise SettingsError(f"{name!r} is not a JSON report (line {exc.lineno}: {exc.msg}): --compare needs "
                             "the .json file topdesk-preflight wrote, not the HTML one.") from None
+    except RecursionError:
+        raise SettingsError(f"{name!r} is nested deeper than any report this tool writes: --compare needs "
+                            "its .json report.") from None
     _validate(data, name)
     return data
 
@@ -72,8 +83,9 @@ def _validate(data: Any, name: str) -> None:
                             f"version {', '.join(SUPPORTED_SCHEMA_VERSIONS)}. Compare with a report "
                             "written by the same version of the tool.")
     checks = data.get("checks")
-    if not isinstance(checks, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("id"), str) and c.get("status") in _STATUSES
+    if not isinstance(checks, list) or len(checks) > MAX_PREVIOUS_CHECKS or not all(
+            isinstance(c, dict) and isinstance(c.get("id"), str) and ID_PATTERN.match(c["id"])
+            and len(c["id"]) <= 80 and c.get("status") in _STATUSES
             for c in checks):
         raise SettingsError(f"{name!r} is not a valid topdesk-preflight JSON report: its \"checks\" must be "
                             "a list of results, each with an id and a status.")
@@ -105,10 +117,11 @@ def compare(report: Report, previous: dict[str, Any], *, previous_path: str) -> 
     summary = previous.get("summary")
     if not isinstance(summary, dict):
         summary = {}
+    generated_at = previous.get("generated_at")
     compared_with = {
         "path": os.fspath(previous_path),
-        "generated_at": previous.get("generated_at"),
-        "counts": dict(summary.get("counts") or _count(previous["checks"])),
+        "generated_at": generated_at if isinstance(generated_at, str) and len(generated_at) <= 40 else None,
+        "counts": _counts_of(summary.get("counts"), previous["checks"]),
         "statuses": earlier,
         "not_run_now": [check_id for check_id in earlier if check_id not in now_ids],
     }
@@ -119,6 +132,15 @@ def compare(report: Report, previous: dict[str, Any], *, previous_path: str) -> 
         warnings.append(f"The report compared with ({os.fspath(previous_path)}) checked {previous_url}, "
                         f"not {report.target.url}: the changes compare two different TOPdesk instances.")
     return evolve(report, results=results, compared_with=compared_with, warnings=tuple(warnings))
+
+
+def _counts_of(stated: Any, checks: list[dict[str, Any]]) -> dict[str, int]:
+    """The earlier report's counts as it states them when they are counts, else counted from its checks."""
+    if isinstance(stated, dict) and stated and len(stated) <= 20 and all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            for k, v in stated.items()):
+        return dict(stated)
+    return _count(checks)
 
 
 def _count(checks: list[dict[str, Any]]) -> dict[str, int]:

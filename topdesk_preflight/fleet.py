@@ -47,7 +47,7 @@ from attrs import field, frozen
 
 from topdesk_preflight.model import Report
 from topdesk_preflight.settings import (
-    Secret, Settings, SettingsError, basic_auth_problem, read_password_file, refuse_secret_keys,
+    MAX_CONCURRENCY, MAX_SECONDS, Secret, Settings, SettingsError, basic_auth_problem, read_password_file, refuse_secret_keys,
 )
 
 DEFAULT_CONCURRENCY = 8  # tenants at once; each tenant runs its own checks concurrently too
@@ -296,13 +296,14 @@ def _value(key: str, value: Any, label: str) -> Any:
             raise wrong("a string")
         return value.strip()
     if key in _NUMBER_KEYS:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise wrong("a positive number of seconds")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_SECONDS:
+            raise wrong(f"a positive number of seconds, at most {MAX_SECONDS}")
         return float(value)
     if key in _INTEGER_KEYS:
         least = 1 if key == "concurrency" else 0
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise wrong(f"a whole number of at least {least}")
+        most = MAX_CONCURRENCY if key == "concurrency" else 10_000
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+            raise wrong(f"a whole number from {least} to {most}")
         return value
     if key == "insecure":
         if not isinstance(value, bool):

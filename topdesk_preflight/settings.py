@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
@@ -144,9 +144,16 @@ def normalize_url(raw: str) -> str:
     return f"{parts.scheme}://{netloc}{path}"
 
 
+#: Bounds that keep a run a run: an infinite deadline never ends, 100,000 threads do not start.
+MAX_SECONDS = 3600
+MAX_CONCURRENCY = 64
+
+
 def _parse_date(value: Any, what: str) -> date | None:
     if value in (None, ""):
         return None
+    if isinstance(value, datetime):  # a TOML datetime: a date is asked for, and the two never compare
+        raise SettingsError(f"{what} must be a date like 2027-03-31, without a time.")
     if isinstance(value, date):
         return value
     try:
@@ -508,13 +515,14 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = 
     if values.get("fail_on", "fail") not in ("warn", "fail"):
         raise SettingsError("--fail-on must be 'warn' or 'fail'.")
     for name in ("timeout", "connect_timeout", "deadline", "check_timeout"):
-        if name in values and not values[name] > 0:
-            raise SettingsError(f"--{name.replace('_', '-')} must be a positive number of seconds.")
+        if name in values and not 0 < values[name] <= MAX_SECONDS:
+            raise SettingsError(f"--{name.replace('_', '-')} must be a positive number of seconds, at most "
+                                f"{MAX_SECONDS} (an hour).")
     if values.get("ca_bundle") and not os.access(values["ca_bundle"], os.R_OK):
         raise SettingsError(f"The CA bundle {values['ca_bundle']!r} does not exist or cannot be read: "
                             "fix --ca-bundle or TOPDESK_CA_BUNDLE.")
-    if "concurrency" in values and values["concurrency"] < 1:
-        raise SettingsError("--concurrency must be at least 1.")
+    if "concurrency" in values and not 1 <= values["concurrency"] <= MAX_CONCURRENCY:
+        raise SettingsError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}.")
 
     password: Secret | None = None
     if env.get(PASSWORD_ENV):
