@@ -99,6 +99,15 @@ def reachable(ctx: Context) -> CheckResult:
         shown = f"TOPdesk {product}, " if product else ""
         return CheckResult.passed(f"TOPdesk's REST API answers ({shown}API version {version}).",
                                   evidence=evidence)
+    if 300 <= status < 400:
+        from topdesk_preflight.client.response import redirect_target, redirect_text  # --list-checks stays light
+
+        evidence["redirect_to"] = redirect_target(response)
+        return CheckResult.failed(
+            redirect_text(response), evidence=evidence,
+            remediation=[*_wrong_url_steps(ctx),
+                         network_admin(f"If {evidence['redirect_to']} is a proxy or single sign-on portal, let "
+                                       "the HCP server reach TOPdesk's /tas/api directly.")])
     if status in (401, 403) and _topdesk_refusal(response):
         evidence["messages"] = response.messages
         return CheckResult.passed(

@@ -150,3 +150,19 @@ def test_it_is_skipped_when_tls_fails(sandbox_factory, run):
     assert api.status is Status.SKIPPED
     assert api.summary == "skipped: network.tls fail"
     assert sb.requests == []
+
+
+def test_a_redirect_is_never_followed_and_names_where_it_points(sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.inject(VERSION, Fault.status(302, "", headers={"Location": "https://sso.example.net/login?token=abc"}))
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.FAIL
+    assert "answered 302, redirecting to sso.example.net" in api.summary and "token" not in api.summary
+    assert [r.path for r in sb.requests].count(VERSION) == 1  # not followed, not retried
+
+
+def test_a_redirect_on_any_other_call_is_that_checks_error_naming_the_target(sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.inject("/tas/api/locations/types", Fault.status(301, "", headers={"Location": "http://portal.example/"}))
+    result = run(sb, "rooms.types_defined").result("rooms.types_defined")
+    assert result.status is Status.ERROR and "redirecting to portal.example" in result.summary

@@ -216,8 +216,9 @@ class TopdeskClient:
         started = time.monotonic()
         try:
             env = self._session.merge_environment_settings(prepared.url, {}, True, self._verify, None)
-            raw = self._session.send(prepared.copy(), timeout=(connect_s, read_s),
-                                     allow_redirects=(method == "GET"), **env)
+            # Never followed: a redirect on an API call is a proxy or single sign-on answering instead of
+            # TOPdesk, and following it would blame the configured host for the other one's faults.
+            raw = self._session.send(prepared.copy(), timeout=(connect_s, read_s), allow_redirects=False, **env)
             try:
                 body = self._read_body(raw, method, path)
             finally:

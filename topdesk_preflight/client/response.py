@@ -104,9 +104,32 @@ def decode(response: ApiResponse, *, allow_statuses: Sequence[int] = ()) -> Any:
         if not response.body.strip() or not response.is_json:
             return None
         return response.json()
+    if 300 <= response.status < 400:
+        from topdesk_preflight.errors import NotTopdeskError
+
+        raise NotTopdeskError(redirect_text(response), path=response.path)
     if response.status == 204 or response.method == "HEAD":
         return None
     return _decode_json_body(response)
+
+
+def redirect_target(response: ApiResponse) -> str:
+    """The host a 3xx points to (never its path or query, which may carry a single-sign-on token)."""
+    from urllib.parse import urlsplit
+
+    location = response.headers.get("Location") or ""
+    try:
+        host = urlsplit(location).hostname
+    except ValueError:
+        host = None
+    return host or ("the same host" if location.startswith("/") else "an unreadable address")
+
+
+def redirect_text(response: ApiResponse) -> str:
+    """``GET /tas/api/x answered 302, redirecting to sso.example``: what a redirect on an API call means."""
+    return (f"{response.method} {response.path} answered {response.status}, redirecting to "
+            f"{redirect_target(response)}: a proxy or single sign-on page is in between; TOPdesk's API never "
+            "redirects.")
 
 
 def _decode_json_body(response: ApiResponse) -> Any:
