@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
         os.environ.pop(name, None)
-    os.environ["BENCH_FLEET_PW"] = PASSWORD
+    os.environ["BENCH_FLEET_APP_PASSWORD"] = PASSWORD
 
     started = time.monotonic()
     # The sandboxes live in a child process of their own, as the tenants would on their own servers:
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             targets.write_text("".join(
                 f'[[tenant]]\nname = "T{i:02d} {sb.scenario}"\nurl = "{sb.url}"\nusername = "{sb.login}"\n'
                 f'branch = "{sb.branch}"\nemail = "{sb.email}"\nca_bundle = "{sb.ca_file}"\n'
-                f'password_env = "BENCH_FLEET_PW"\napp_password_expires = 2030-01-01\n'
+                f'password_env = "BENCH_FLEET_APP_PASSWORD"\napp_password_expires = 2030-01-01\n'
                 for i, sb in enumerate(sandboxes)), encoding="utf-8")
             tenants = load_targets(targets)
 

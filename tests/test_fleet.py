@@ -17,6 +17,7 @@ import pytest
 
 from topdesk_preflight import reports
 from topdesk_preflight.fleet import (
+    SecretSources,
     EXIT_ALL_READY,
     EXIT_SOME_NOT_READY,
     EXIT_SOME_UNKNOWN,
@@ -106,16 +107,16 @@ concurrency = 2
 def test_a_tenant_overrides_a_default(tmp_path):
     path = write(tmp_path, '[defaults]\nusername = "hcp-svc"\ntimeout = 15\n'
                            '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "other"\nbranch = "B"\ntimeout = 3\n'
-                           'password_env = "P"\n')
-    [tenant] = load_targets(path, environ={"P": "x"})
+                           'password_env = "P_APP_PASSWORD"\n')
+    [tenant] = load_targets(path, environ={"P_APP_PASSWORD": "x"})
     assert (tenant.settings.username, tenant.settings.timeout) == ("other", 3.0)
 
 
 def test_the_command_line_expiry_window_overrides_every_tenant(tmp_path):
-    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\npassword_env = "P"\n'
+    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\npassword_env = "P_APP_PASSWORD"\n'
                            'expiry_warning_days = 60\n')
-    assert load_targets(path, environ={"P": "x"})[0].settings.expiry_warning_days == 60
-    assert load_targets(path, environ={"P": "x"}, expiry_warning_days=7)[0].settings.expiry_warning_days == 7
+    assert load_targets(path, environ={"P_APP_PASSWORD": "x"})[0].settings.expiry_warning_days == 60
+    assert load_targets(path, environ={"P_APP_PASSWORD": "x"}, expiry_warning_days=7)[0].settings.expiry_warning_days == 7
 
 
 def test_a_password_file_is_found_relative_to_the_targets_file(tmp_path):
@@ -132,21 +133,21 @@ def test_a_password_in_the_targets_file_is_refused_without_repeating_it(tmp_path
     secret = f'{key} = "{PASSWORD}"\n'
     top = secret if where == "top" else ""
     defaults = "[defaults]\n" + (secret if where == "defaults" else "")
-    tenant = '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\npassword_env = "P"\n' + (
+    tenant = '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\npassword_env = "P_APP_PASSWORD"\n' + (
         secret if where == "tenant" else "")
     path = write(tmp_path, top + defaults + tenant)
     with pytest.raises(SettingsError) as caught:
-        load_targets(path, environ={"P": "x"})
+        load_targets(path, environ={"P_APP_PASSWORD": "x"})
     message = str(caught.value)
     assert "never store an application password" in message and "password_env" in message
     assert PASSWORD not in message and "\n" not in message
 
 
 def test_a_missing_password_variable_makes_that_tenant_unable_to_run_not_the_whole_fleet(tmp_path):
-    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\npassword_env = "A_PW"\n'
-                           '[[tenant]]\nname = "B"\nurl = "b.example"\nusername = "u"\nbranch = "B"\npassword_env = "B_PW"\n')
-    a, b = load_targets(path, environ={"B_PW": "x"})
-    assert a.settings is None and "A_PW is not set" in a.problem
+    path = write(tmp_path, '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\nbranch = "B"\npassword_env = "A_APP_PASSWORD"\n'
+                           '[[tenant]]\nname = "B"\nurl = "b.example"\nusername = "u"\nbranch = "B"\npassword_env = "B_APP_PASSWORD"\n')
+    a, b = load_targets(path, environ={"B_APP_PASSWORD": "x"})
+    assert a.settings is None and "A_APP_PASSWORD is not set" in a.problem
     assert b.settings is not None and b.problem is None
 
 
@@ -158,29 +159,29 @@ def test_a_missing_password_file_makes_that_tenant_unable_to_run(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     ("", "lists no tenants"),
-    ("[[tenant]]\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n", "needs a name"),
-    ("[[tenant]]\nname = 'A'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n", "needs url"),
-    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\npassword_env = 'P'\n", "needs username"),
+    ("[[tenant]]\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\n", "needs a name"),
+    ("[[tenant]]\nname = 'A'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\n", "needs url"),
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\npassword_env = 'P_APP_PASSWORD'\n", "needs username"),
     ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\n", "needs password_env"),
-    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\npassword_file = 'f'\n",
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\npassword_file = 'f'\n",
      "both password_env and password_file"),
-    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\nbrnach = 'x'\n",
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\nbrnach = 'x'\n",
      "Unknown key(s) for tenant 'A'"),
     ("[defaults]\nurl = 'a.example'\n", "per-tenant-only default(s)"),
-    ("[[tenant]]\nname = 'A'\nurl = 'ftp://a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n",
+    ("[[tenant]]\nname = 'A'\nurl = 'ftp://a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\n",
      "tenant 'A' in"),
-    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\ntimeout = -1\n",
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\ntimeout = -1\n",
      "timeout of tenant 'A'"),
-    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n"
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\n"
      "app_password_expires = 'soon'\n", "a date like 2027-03-31"),
-    ("[[tenant]]\nname = 'Acme Corp'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n"
-     "[[tenant]]\nname = 'acme-corp'\nurl = 'b.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P'\n",
+    ("[[tenant]]\nname = 'Acme Corp'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\n"
+     "[[tenant]]\nname = 'acme-corp'\nurl = 'b.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\n",
      "distinct name"),
     ("[[tenant]\n", "not valid TOML"),
 ])
 def test_a_wrong_targets_file_is_one_clear_settings_error(tmp_path, text, expected):
     with pytest.raises(SettingsError) as caught:
-        load_targets(write(tmp_path, text), environ={"P": "x"})
+        load_targets(write(tmp_path, text), environ={"P_APP_PASSWORD": "x"})
     assert expected in str(caught.value)
 
 
@@ -204,9 +205,9 @@ def _report(url: str, *statuses: str) -> Report:
 
 
 def _tenants(tmp_path: Path, count: int, environ: dict[str, str] | None = None) -> list[Tenant]:
-    text = "".join(f'[[tenant]]\nname = "T{i}"\nurl = "t{i}.example"\nusername = "u"\nbranch = "B"\npassword_env = "P"\n'
+    text = "".join(f'[[tenant]]\nname = "T{i}"\nurl = "t{i}.example"\nusername = "u"\nbranch = "B"\npassword_env = "P_APP_PASSWORD"\n'
                    for i in range(count))
-    return load_targets(write(tmp_path, text), environ={"P": PASSWORD} if environ is None else environ)
+    return load_targets(write(tmp_path, text), environ={"P_APP_PASSWORD": PASSWORD} if environ is None else environ)
 
 
 def test_the_pool_never_runs_more_tenants_at_once_than_asked(tmp_path):
@@ -277,13 +278,13 @@ def test_the_expiry_window_is_adjustable():
 # --- three real tenants over HTTPS at once ------------------------------------------------------------
 
 def test_three_sandboxes_are_checked_at_once_and_each_gets_its_own_reports(tmp_path, three):
-    text = (tenant_toml("Healthy", three["healthy"], env="H_PW", expires=TODAY + timedelta(days=200))
-            + tenant_toml("Untyped", three["rooms_untyped"], env="U_PW", expires=TODAY + timedelta(days=12))
-            + tenant_toml("Expired", three["app_password_expired"], env="E_PW",
+    text = (tenant_toml("Healthy", three["healthy"], env="H_APP_PASSWORD", expires=TODAY + timedelta(days=200))
+            + tenant_toml("Untyped", three["rooms_untyped"], env="U_APP_PASSWORD", expires=TODAY + timedelta(days=12))
+            + tenant_toml("Expired", three["app_password_expired"], env="E_APP_PASSWORD",
                           expires=TODAY - timedelta(days=10))
             + '[[tenant]]\nname = "No secret"\nurl = "https://127.0.0.1:9"\nusername = "u"\nbranch = "B"\n'
-              'password_env = "UNSET_PW"\n')
-    tenants = load_targets(write(tmp_path, text), environ={"H_PW": PASSWORD, "U_PW": PASSWORD, "E_PW": PASSWORD})
+              'password_env = "UNSET_APP_PASSWORD"\n')
+    tenants = load_targets(write(tmp_path, text), environ={"H_APP_PASSWORD": PASSWORD, "U_APP_PASSWORD": PASSWORD, "E_APP_PASSWORD": PASSWORD})
     finished: list[str] = []
     run = run_fleet(tenants, output_dir=tmp_path / "out", concurrency=3,
                     on_done=lambda outcome: finished.append(outcome.tenant.name))
@@ -295,7 +296,7 @@ def test_three_sandboxes_are_checked_at_once_and_each_gets_its_own_reports(tmp_p
     assert [c for c, _ in by_name["Untyped"].root_causes] == ["rooms.typed"]
     assert "auth.credentials" in [c for c, _ in by_name["Expired"].root_causes]
     assert by_name["Untyped"].report.result("auth.app_password_expiry").status.value == "warn"
-    assert "UNSET_PW is not set" in by_name["No secret"].error
+    assert "UNSET_APP_PASSWORD is not set" in by_name["No secret"].error
     assert run.exit_code == EXIT_SOME_NOT_READY
     assert [(n.name, n.days_left) for n in run.expiring] == [("Expired", -10), ("Untyped", 12)]
 
@@ -310,8 +311,32 @@ def test_three_sandboxes_are_checked_at_once_and_each_gets_its_own_reports(tmp_p
 
 
 def test_a_tenant_without_a_branch_is_refused_as_in_hcps_wizard_unless_its_run_is_narrowed(tmp_path):
-    tenant = '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\npassword_env = "P"\n'
+    tenant = '[[tenant]]\nname = "A"\nurl = "a.example"\nusername = "u"\npassword_env = "P_APP_PASSWORD"\n'
     with pytest.raises(SettingsError, match="tenant 'A' in .* needs branch = "):
-        load_targets(write(tmp_path, tenant), environ={"P": "x"})
-    [narrowed] = load_targets(write(tmp_path, tenant + 'only = ["network"]\n'), environ={"P": "x"})
+        load_targets(write(tmp_path, tenant), environ={"P_APP_PASSWORD": "x"})
+    [narrowed] = load_targets(write(tmp_path, tenant + 'only = ["network"]\n'), environ={"P_APP_PASSWORD": "x"})
     assert narrowed.settings is not None and narrowed.settings.branch is None
+
+
+def test_a_targets_file_cannot_send_another_secret_of_the_job_as_a_password(tmp_path):
+    tenant = '[[tenant]]\nname = "A"\nurl = "evil.example"\nusername = "u"\nbranch = "B"\n'
+    with pytest.raises(SettingsError, match="must end in _APP_PASSWORD") as caught:
+        load_targets(write(tmp_path, tenant + 'password_env = "GITHUB_TOKEN"\n'), environ={"GITHUB_TOKEN": "ghp_x"})
+    assert "ghp_x" not in str(caught.value)
+    [allowed] = load_targets(write(tmp_path, tenant + 'password_env = "GITHUB_TOKEN"\n'),
+                             environ={"GITHUB_TOKEN": "ghp_x"}, sources=SecretSources(any_env=True))
+    assert allowed.settings is not None
+
+
+def test_a_password_file_outside_the_targets_folder_is_refused_unless_allowed(tmp_path):
+    outside = tmp_path / "elsewhere" / "credentials"
+    outside.parent.mkdir()
+    outside.write_text("https://user:token@github.com\n", encoding="utf-8")
+    folder = tmp_path / "targets"
+    folder.mkdir()
+    text = ('[[tenant]]\nname = "A"\nurl = "evil.example"\nusername = "u"\nbranch = "B"\n'
+            'password_file = "../elsewhere/credentials"\n')
+    with pytest.raises(SettingsError, match="outside the targets file's folder"):
+        load_targets(write(folder, text), environ={})
+    [allowed] = load_targets(write(folder, text), environ={}, sources=SecretSources(files_anywhere=True))
+    assert allowed.settings is not None

@@ -26,7 +26,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy",
                  "TOPDESK_APP_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
-    for name in ("HEALTHY_PW", "UNTYPED_PW", "EXPIRED_PW"):
+    for name in ("HEALTHY_APP_PASSWORD", "UNTYPED_APP_PASSWORD", "EXPIRED_APP_PASSWORD"):
         monkeypatch.setenv(name, PASSWORD)
 
 
@@ -51,7 +51,7 @@ def tenant(name: str, sb: Sandbox, env: str, expires_in_days: int | None = None)
 
 
 MISSING_SECRET = '[[tenant]]\nname = "Forgotten"\nurl = "https://127.0.0.1:9"\nusername = "u"\nbranch = "B"\n' \
-                 'password_env = "FORGOTTEN_PW_NOT_SET"\n'
+                 'password_env = "FORGOTTEN_NOT_SET_APP_PASSWORD"\n'
 
 
 def run(tmp_path: Path, targets: str, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -66,9 +66,9 @@ def run(tmp_path: Path, targets: str, *args: str, capsys: pytest.CaptureFixture[
 
 
 def test_a_mixed_fleet_prints_the_table_and_the_expiry_warning_and_exits_not_ready(tmp_path, sandboxes, capsys):
-    targets = (tenant("Healthy", sandboxes["healthy"], "HEALTHY_PW", 200)
-               + tenant("Untyped", sandboxes["rooms_untyped"], "UNTYPED_PW", 12)
-               + tenant("Expired", sandboxes["app_password_expired"], "EXPIRED_PW", -10)
+    targets = (tenant("Healthy", sandboxes["healthy"], "HEALTHY_APP_PASSWORD", 200)
+               + tenant("Untyped", sandboxes["rooms_untyped"], "UNTYPED_APP_PASSWORD", 12)
+               + tenant("Expired", sandboxes["app_password_expired"], "EXPIRED_APP_PASSWORD", -10)
                + MISSING_SECRET)
     code, out, err = run(tmp_path, targets, capsys=capsys)
     assert code == 1 and err == ""
@@ -80,7 +80,7 @@ def test_a_mixed_fleet_prints_the_table_and_the_expiry_warning_and_exits_not_rea
     assert re.match(r"Untyped\s+not ready\s+1\s+0\s+1\s+12\s+rooms\.typed$", rows["Untyped"])
     assert re.match(r"Expired\s+not ready\s+\d+\s+0\s+0\s+expired\s+auth\.credentials", rows["Expired"])
     assert re.match(r"Forgotten\s+unknown\s+0\s+1\s+0\s+-\s+not checked: the environment variable "
-                    r"FORGOTTEN_PW_NOT_SET is not set", rows["Forgotten"])
+                    r"FORGOTTEN_NOT_SET_APP_PASSWORD is not set", rows["Forgotten"])
     assert "4 tenants: 1 ready, 2 not ready, 1 unknown" in out
 
     warning = out[out.index("Application passwords expiring within 30 days (2):"):].splitlines()
@@ -100,19 +100,19 @@ def test_a_mixed_fleet_prints_the_table_and_the_expiry_warning_and_exits_not_rea
 
 
 def test_an_all_ready_fleet_exits_0(tmp_path, sandboxes, capsys):
-    code, out, _ = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_PW", 365)
-                       + tenant("B", sandboxes["healthy"], "HEALTHY_PW"), capsys=capsys)
+    code, out, _ = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_APP_PASSWORD", 365)
+                       + tenant("B", sandboxes["healthy"], "HEALTHY_APP_PASSWORD"), capsys=capsys)
     assert code == 0
     assert "No application password expires within 30 days." in out
 
 
 def test_a_fleet_with_nothing_failed_but_a_tenant_unchecked_exits_4(tmp_path, sandboxes, capsys):
-    code, _, _ = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_PW") + MISSING_SECRET, capsys=capsys)
+    code, _, _ = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_APP_PASSWORD") + MISSING_SECRET, capsys=capsys)
     assert code == 4
 
 
 def test_the_expiry_window_flag_narrows_the_list_and_reaches_each_tenants_check(tmp_path, sandboxes, capsys):
-    code, out, _ = run(tmp_path, tenant("Soon", sandboxes["healthy"], "HEALTHY_PW", 12),
+    code, out, _ = run(tmp_path, tenant("Soon", sandboxes["healthy"], "HEALTHY_APP_PASSWORD", 12),
                        "--expiry-warning-days", "5", capsys=capsys)
     assert code == 0
     assert "No application password expires within 5 days." in out
@@ -122,7 +122,7 @@ def test_the_expiry_window_flag_narrows_the_list_and_reaches_each_tenants_check(
 
 
 def test_json_dash_puts_the_summary_alone_on_stdout(tmp_path, sandboxes, capsys):
-    code, out, err = run(tmp_path, tenant("A", sandboxes["rooms_untyped"], "UNTYPED_PW"), "--json", "-",
+    code, out, err = run(tmp_path, tenant("A", sandboxes["rooms_untyped"], "UNTYPED_APP_PASSWORD"), "--json", "-",
                          capsys=capsys)
     assert code == 1
     assert json.loads(out)["tenants"][0]["readiness"] == "not_ready"
@@ -131,8 +131,8 @@ def test_json_dash_puts_the_summary_alone_on_stdout(tmp_path, sandboxes, capsys)
 
 
 def test_quiet_drops_the_line_per_tenant_but_keeps_the_summary(tmp_path, sandboxes, capsys):
-    _, loud, _ = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_PW"), capsys=capsys)
-    _, quiet, _ = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_PW"), "--quiet", capsys=capsys)
+    _, loud, _ = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_APP_PASSWORD"), capsys=capsys)
+    _, quiet, _ = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_APP_PASSWORD"), "--quiet", capsys=capsys)
     assert "Checking 1 tenant" in loud and "Checking 1 tenant" not in quiet
     assert len([line for line in loud.splitlines() if line.startswith("READY")]) == 1
     assert not [line for line in quiet.splitlines() if line.startswith("READY")]
@@ -145,7 +145,7 @@ def test_quiet_drops_the_line_per_tenant_but_keeps_the_summary(tmp_path, sandbox
 ], ids=["password in a tenant", "a token nested in a tenant's table"])
 def test_a_secret_anywhere_in_the_targets_file_exits_2_with_one_line_and_checks_nothing(
         tmp_path, sandboxes, capsys, added, said):
-    targets = tenant("A", sandboxes["healthy"], "HEALTHY_PW") + added
+    targets = tenant("A", sandboxes["healthy"], "HEALTHY_APP_PASSWORD") + added
     before = len(sandboxes["healthy"].requests)
     code, out, err = run(tmp_path, targets, capsys=capsys)
     assert code == 2 and out == ""
@@ -158,7 +158,7 @@ def test_a_secret_anywhere_in_the_targets_file_exits_2_with_one_line_and_checks_
     (("--expiry-warning-days", "-1"), "--expiry-warning-days must be 0 or more"),
 ])
 def test_wrong_flags_exit_2(tmp_path, sandboxes, capsys, args, expected):
-    code, _, err = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_PW"), *args, capsys=capsys)
+    code, _, err = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_APP_PASSWORD"), *args, capsys=capsys)
     assert code == 2 and expected in err
 
 
@@ -176,7 +176,7 @@ def test_ctrl_c_during_a_fleet_run_says_interrupted_and_exits_130(tmp_path, sand
         raise KeyboardInterrupt
 
     monkeypatch.setattr(fleet, "run_fleet", interrupted)
-    code, out, err = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_PW"), capsys=capsys)
+    code, out, err = run(tmp_path, tenant("A", sandboxes["healthy"], "HEALTHY_APP_PASSWORD"), capsys=capsys)
     assert code == 130 and err == "Interrupted.\n"
 
 
@@ -186,7 +186,7 @@ def test_a_closed_output_pipe_exits_141_quietly_and_still_writes_the_summary(tmp
     import sys
 
     path = tmp_path / "targets.toml"
-    path.write_text(tenant("A", sandboxes["healthy"], "HEALTHY_PW"), encoding="utf-8")
+    path.write_text(tenant("A", sandboxes["healthy"], "HEALTHY_APP_PASSWORD"), encoding="utf-8")
     reader, writer = os.pipe()
     os.close(reader)  # the reader went away before the first line, like "| head -0"
     try:

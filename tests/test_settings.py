@@ -246,7 +246,7 @@ class TestNoSecretInAConfigFile:
         password_file.write_text(PASSWORD + "\n")
         config = tmp_path / "c.toml"
         config.write_text(f'app_password_file = "{password_file}"\napp-password-expires = 2027-03-31\n'
-                          '[targets.acme]\npassword_env = "ACME_PW"\npassword_file = "acme.txt"\n')
+                          '[targets.acme]\npassword_env = "ACME_APP_PASSWORD"\npassword_file = "acme.txt"\n')
         settings = load({"config": str(config)}, env={"TOPDESK_APP_PASSWORD": ""})
         assert settings.password.reveal() == PASSWORD
         assert settings.app_password_expires == date(2027, 3, 31)

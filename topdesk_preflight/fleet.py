@@ -195,7 +195,7 @@ def slugify(name: str) -> str:
 
 
 def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None,
-                 expiry_warning_days: int | None = None) -> list[Tenant]:
+                 expiry_warning_days: int | None = None, sources: SecretSources | None = None) -> list[Tenant]:
     """Read the targets file into :class:`Tenant` values, or raise a one-line :class:`SettingsError`.
 
     ``expiry_warning_days`` (the command line's) overrides every tenant's value.
@@ -242,7 +242,7 @@ def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | N
             raise SettingsError(f"Tenant #{number} in {source!r} must be a [[tenant]] table.")
         label = f"tenant {raw.get('name')!r}" if isinstance(raw.get("name"), str) else f"tenant #{number}"
         tenant = _tenant({**defaults, **raw}, label=f"{label} in {source!r}", base=base, env=env,
-                         expiry_warning_days=expiry_warning_days)
+                         expiry_warning_days=expiry_warning_days, sources=sources or SecretSources())
         if tenant.slug in slugs:
             raise SettingsError(f"Two tenants in {source!r} share the name {slugs[tenant.slug]!r} / "
                                 f"{tenant.name!r} (as a folder name): give each tenant a distinct name.")
@@ -252,7 +252,7 @@ def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | N
 
 
 def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, str],
-            expiry_warning_days: int | None) -> Tenant:
+            expiry_warning_days: int | None, sources: SecretSources) -> Tenant:
     unknown = sorted(set(raw) - _TENANT_KEYS)
     if unknown:
         raise SettingsError(f"Unknown key(s) for {label}: {', '.join(unknown)}; a tenant may set "
@@ -270,7 +270,7 @@ def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, st
             values[key] = str(base / Path(values[key]).expanduser())
     if expiry_warning_days is not None:
         values["expiry_warning_days"] = expiry_warning_days
-    password, problem = _password(raw, label=label, base=base, env=env)
+    password, problem = _password(raw, label=label, base=base, env=env, sources=sources)
     problem = problem or basic_auth_problem(password)
     try:
         settings = Settings(password=password or Secret(""), **values)
@@ -327,15 +327,41 @@ def _value(key: str, value: Any, label: str) -> Any:
     raise wrong("a known setting")  # pragma: no cover - _SETTINGS_KEYS and the branches above agree
 
 
-def _password(raw: Mapping[str, Any], *, label: str, base: Path,
-              env: Mapping[str, str]) -> tuple[Secret | None, str | None]:
+#: The documented convention for fleet password variables (README, fleet mode).
+PASSWORD_ENV_CONVENTION = re.compile(r"[A-Za-z0-9_]*_APP_PASSWORD")
+
+
+@frozen
+class SecretSources:
+    """Where a targets file may take passwords from: by default, only conventional variables and files
+    beside it, so whoever can edit the file cannot collect the job's other secrets."""
+
+    any_env: bool = False
+    files_anywhere: bool = False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _password(raw: Mapping[str, Any], *, label: str, base: Path, env: Mapping[str, str],
+              sources: SecretSources = SecretSources()) -> tuple[Secret | None, str | None]:
     """The tenant's password, or the reason it is not available *right now* (an error row, not exit 2)."""
     variable, file_name = raw.get("password_env"), raw.get("password_file")
     if variable and file_name:
         raise SettingsError(f"{label} sets both password_env and password_file: keep one.")
     if variable:
-        if not isinstance(variable, str):
+        if not isinstance(variable, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", variable.strip()):
             raise SettingsError(f"password_env of {label} must be the name of an environment variable.")
+        if not sources.any_env and not PASSWORD_ENV_CONVENTION.fullmatch(variable.strip()):
+            # Whoever edits the targets file must not be able to send GITHUB_TOKEN to a URL of their choice.
+            raise SettingsError(f"password_env of {label} is {variable.strip()!r}: by convention it must end in "
+                                "_APP_PASSWORD (e.g. ACME_APP_PASSWORD), so no other secret of this job can be "
+                                "sent; pass --any-password-env to allow other names.")
         value = env.get(variable.strip())
         if not value:
             return None, (f"the environment variable {variable.strip()} is not set (it should hold this "
@@ -344,8 +370,13 @@ def _password(raw: Mapping[str, Any], *, label: str, base: Path,
     if file_name:
         if not isinstance(file_name, str):
             raise SettingsError(f"password_file of {label} must be a path.")
+        path = base / Path(file_name.strip()).expanduser()
+        if not sources.files_anywhere and not _inside(path, base):
+            raise SettingsError(f"password_file of {label} points outside the targets file's folder ({base}): "
+                                "keep the password files beside the targets file, or pass "
+                                "--password-files-anywhere to allow other folders.")
         try:
-            return read_password_file(base / Path(file_name.strip()).expanduser()), None
+            return read_password_file(path), None
         except SettingsError as exc:
             return None, str(exc)
     raise SettingsError(f"{label} needs password_env = \"NAME_OF_VARIABLE\" or password_file = \"PATH\": "

@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", dest="json_path", metavar="PATH|-",
                         help="summary JSON path ('-' for stdout; default DIR/fleet-summary.json)")
     parser.add_argument("--quiet", action="store_true", help="no line per tenant; only the summary")
+    parser.add_argument("--any-password-env", action="store_true",
+                        help="allow password_env names that do not end in _APP_PASSWORD")
+    parser.add_argument("--password-files-anywhere", action="store_true",
+                        help="allow password_file paths outside the targets file's folder")
     return parser
 
 
@@ -109,7 +113,7 @@ def _use_color(stream: TextIO) -> bool:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from topdesk_preflight.fleet import TenantOutcome, load_targets, run_fleet
+    from topdesk_preflight.fleet import SecretSources, TenantOutcome, load_targets, run_fleet
     from topdesk_preflight.reports import fleet_report
     from topdesk_preflight.settings import SettingsError
 
@@ -117,7 +121,9 @@ def _run(args: argparse.Namespace) -> int:
         raise SettingsError("--concurrency must be at least 1.")
     if args.expiry_warning_days is not None and args.expiry_warning_days < 0:
         raise SettingsError("--expiry-warning-days must be 0 or more.")
-    tenants = load_targets(args.targets, expiry_warning_days=args.expiry_warning_days)
+    tenants = load_targets(args.targets, expiry_warning_days=args.expiry_warning_days,
+                           sources=SecretSources(any_env=args.any_password_env,
+                                                 files_anywhere=args.password_files_anywhere))
     output_dir = Path(args.output_dir)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,7 @@ def trickling() -> Iterator[Sandbox]:
 
 def _run(args: list[str], tmp_path: Path) -> tuple[int, float, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOPDESK_", "HTTP", "http"))}
-    env.update(TOPDESK_APP_PASSWORD=PASSWORD, TOPDESK_RETRIES="0", NO_COLOR="1", ACME_PW=PASSWORD)
+    env.update(TOPDESK_APP_PASSWORD=PASSWORD, TOPDESK_RETRIES="0", NO_COLOR="1", ACME_APP_PASSWORD=PASSWORD)
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "topdesk_preflight", *args], capture_output=True, text=True,
                           env=env, stdin=subprocess.DEVNULL, timeout=DEADLINE_S + 30, cwd=tmp_path)
@@ -71,7 +71,7 @@ def test_a_trickling_tenant_does_not_keep_a_fleet_alive(trickling: Sandbox, tmp_
     targets = tmp_path / "targets.toml"
     targets.write_text(
         f'[[tenant]]\nname = "Trickle"\nurl = "{trickling.url}"\nusername = "{trickling.login}"\n'
-        f'branch = "{trickling.state.branch}"\nca_bundle = "{trickling.ca_file}"\npassword_env = "ACME_PW"\n'
+        f'branch = "{trickling.state.branch}"\nca_bundle = "{trickling.ca_file}"\npassword_env = "ACME_APP_PASSWORD"\n'
         f'deadline = {DEADLINE_S}\ntimeout = 2\n', encoding="utf-8")
     code, elapsed, said = _run(["fleet", str(targets), "--output-dir", str(tmp_path / "fleet")], tmp_path)
     trickling.clear_faults()

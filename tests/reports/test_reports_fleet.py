@@ -43,7 +43,7 @@ def fleet(tmp_path: Path) -> FleetRun:
         report=mixed_report(), json_path=out / "beta" / "b b.json", html_path=out / "beta" / "b b.html")
     unchecked = TenantOutcome(
         Tenant("Gamma", "gamma", "https://gamma.topdesk.net", app_password_expires=date(2026, 1, 1)),
-        error="not checked: the environment variable GAMMA_PW is not set")
+        error="not checked: the environment variable GAMMA_APP_PASSWORD is not set")
     return FleetRun([ready, not_ready, unchecked], generated_at=datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC),
                     duration_s=3.5, expiry_warning_days=30, today=TODAY)
 
@@ -57,7 +57,7 @@ def test_the_json_summary_has_one_row_per_tenant_with_relative_report_links(tmp_
     assert acme["reports"] == {"json": "acme/a.json", "html": "acme/a.html"}
     assert beta["readiness"] == "not_ready" and beta["counts"]["fail"] == 1 and beta["counts"]["error"] == 1
     assert [c["id"] for c in beta["root_causes"]] == ["rooms.typed", "permissions.reservations"]
-    assert gamma["readiness"] == "unknown" and gamma["error"].endswith("GAMMA_PW is not set")
+    assert gamma["readiness"] == "unknown" and gamma["error"].endswith("GAMMA_APP_PASSWORD is not set")
     assert gamma["reports"] == {"json": None, "html": None} and gamma["counts"]["error"] == 1
     json.dumps(data, allow_nan=False)
 
@@ -75,7 +75,7 @@ def test_the_terminal_table_has_a_row_per_tenant_and_no_escape_sequences(tmp_pat
     assert lines[1].split() == ["Acme", "ready", "0", "0", "0", "12", "-"]
     assert "not ready" in lines[2] and lines[2].endswith("rooms.typed, permissions.reservations")
     assert " expired " in lines[2]
-    assert "unknown" in lines[3] and lines[3].endswith("not checked: the environment variable GAMMA_PW is not set")
+    assert "unknown" in lines[3] and lines[3].endswith("not checked: the environment variable GAMMA_APP_PASSWORD is not set")
     assert all("\x1b" not in line for line in lines)
     column = lines[0].index("READINESS")
     assert [lines[1].index("ready"), lines[2].index("not ready"), lines[3].index("unknown")] == [column] * 3
@@ -105,7 +105,7 @@ def test_the_expiry_block_names_each_tenant_and_date(tmp_path):
 def test_a_progress_line_says_readiness_and_counts_or_why_nothing_ran(tmp_path):
     acme, _, gamma = fleet(tmp_path).outcomes
     assert tenant_line(acme).split() == ["READY", "Acme", "0", "failed,", "0", "errors,", "0", "warnings", "1.25s"]
-    assert tenant_line(gamma).startswith("UNKNOWN   Gamma") and "GAMMA_PW is not set" in tenant_line(gamma)
+    assert tenant_line(gamma).startswith("UNKNOWN   Gamma") and "GAMMA_APP_PASSWORD is not set" in tenant_line(gamma)
 
 
 def test_the_html_index_links_each_report_relatively_and_escapes_names(tmp_path):
@@ -116,7 +116,7 @@ def test_the_html_index_links_each_report_relatively_and_escapes_names(tmp_path)
     assert HOSTILE_ROOM not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script" not in page and "\x1b" not in page
     assert "default-src 'none'" in page and "http://" not in page and "https://evil" not in page
-    assert "expired 3 days ago" in page and "GAMMA_PW is not set" in page
+    assert "expired 3 days ago" in page and "GAMMA_APP_PASSWORD is not set" in page
 
 
 def test_write_summary_writes_both_files_with_links_relative_to_their_own_folder(tmp_path):
