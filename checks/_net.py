@@ -13,11 +13,10 @@ import ipaddress
 import socket
 import ssl
 import time
-import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from attrs import frozen
+from attrs import field, frozen
 
 from topdesk_preflight.context import Context
 
@@ -32,6 +31,8 @@ class Route:
     proxy_url: str | None = None  # as given in the environment, credentials removed
     proxy_host: str | None = None
     proxy_port: int | None = None
+    #: The ``Proxy-Authorization`` value requests would send (from the proxy URL's login); never shown.
+    proxy_authorization: str | None = field(default=None, repr=False)
 
     @property
     def via_proxy(self) -> bool:
@@ -57,15 +58,25 @@ class Route:
 
 
 def route_to(url: str, scheme: str, host: str, port: int) -> Route:
-    """The route ``requests`` would take to ``url``, judged from the environment's proxy settings."""
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get(scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass(host):
+    """The route ``requests`` would take to ``url``, decided by requests' own functions.
+
+    ``get_environ_proxies`` applies ``NO_PROXY`` as the API calls do (CIDR ranges such as
+    ``10.0.0.0/8`` included, which ``urllib.request.proxy_bypass`` does not know), and
+    ``select_proxy`` picks the same entry, so the network checks test the path the API takes.
+    """
+    import requests.utils  # lazily: --list-checks imports this module and must stay light
+
+    proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    if not proxy:
         return Route(host, port, scheme)
     if "://" not in proxy:
         proxy = "http://" + proxy
-    parts = urlsplit(proxy)
-    if not parts.hostname:
+    try:
+        parts = urlsplit(proxy)
+        hostname = parts.hostname
+    except ValueError:
+        return Route(host, port, scheme)
+    if not hostname:
         return Route(host, port, scheme)
     default_port = 443 if parts.scheme == "https" else 1080 if parts.scheme.startswith("socks") else 80
     try:
@@ -73,7 +84,18 @@ def route_to(url: str, scheme: str, host: str, port: int) -> Route:
     except ValueError:
         proxy_port = default_port
     shown = f"{parts.scheme}://{parts.hostname}:{proxy_port}"  # never the proxy's user:password
-    return Route(host, port, scheme, proxy_url=shown, proxy_host=parts.hostname, proxy_port=proxy_port)
+    user, password = requests.utils.get_auth_from_url(proxy)
+    authorization = _basic(user, password) if user else None
+    return Route(host, port, scheme, proxy_url=shown, proxy_host=parts.hostname, proxy_port=proxy_port,
+                 proxy_authorization=authorization)
+
+
+def _basic(user: str, password: str) -> str:
+    """The Basic credentials value, encoded as requests encodes a proxy login (Latin-1)."""
+    import base64
+
+    pair = f"{user}:{password}".encode("latin-1", errors="replace")
+    return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
 def current_route(ctx: Context) -> Route:
@@ -124,12 +146,23 @@ def connect(host: str, port: int, timeout: float) -> tuple[socket.socket, float]
 class TunnelRefused(Exception):
     """The proxy answered CONNECT with something other than 200."""
 
+    def __init__(self, status_line: str) -> None:
+        super().__init__(status_line)
+        parts = status_line.split(" ", 2)
+        self.status = int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
 
-def open_tunnel(sock: socket.socket, host: str, port: int, timeout: float) -> None:
-    """Ask the HTTP proxy on ``sock`` for a CONNECT tunnel to ``host:port``, as requests does."""
+
+def open_tunnel(sock: socket.socket, host: str, port: int, timeout: float,
+                proxy_authorization: str | None = None) -> None:
+    """Ask the HTTP proxy on ``sock`` for a CONNECT tunnel to ``host:port``, as requests does.
+
+    With the proxy's login, if its URL carries one, as requests sends it for the API calls:
+    without it an authenticating proxy answers 407 to the check while the API gets through.
+    """
     sock.settimeout(timeout)
     authority = f"{host}:{port}"
-    sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n".encode("ascii"))
+    login = f"Proxy-Authorization: {proxy_authorization}\r\n" if proxy_authorization else ""
+    sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{login}\r\n".encode("latin-1"))
     answer = b""
     while b"\r\n\r\n" not in answer and len(answer) < 16384:
         chunk = sock.recv(4096)

@@ -179,6 +179,16 @@ def tls(ctx: Context) -> CheckResult:
         tls_sock = _handshake(route, context, settings)
     except TunnelRefused as exc:
         evidence["error"] = str(exc)
+        if exc.status == 407:
+            given = route.proxy_authorization is not None
+            return CheckResult.failed(
+                f"The proxy {route.proxy_host}:{route.proxy_port} asks for a login (407) and "
+                + ("refused the one in its URL." if given else "its URL carries none."),
+                details=_proxy_note(route), evidence={**evidence, "proxy_login_given": given},
+                remediation=[network_admin(
+                    "Give the HCP server's proxy login in HTTPS_PROXY as http://USER:PASSWORD@proxy:port (the API "
+                    "calls use the same), or let the proxy allow the HCP server without a login."),
+                    _RUN_ON_HCP_SERVER])
         return CheckResult.failed(
             f"The proxy {route.proxy_host}:{route.proxy_port} refused a tunnel to "
             f"{route.target_host}:{route.target_port}: {exc}.",
@@ -251,7 +261,8 @@ def _handshake(route: Route, context: ssl.SSLContext, settings: Any) -> ssl.SSLS
     sock, _ = connect(route.hop_host, route.hop_port, settings.connect_timeout)
     try:
         if route.via_proxy:
-            open_tunnel(sock, route.target_host, route.target_port, settings.timeout)
+            open_tunnel(sock, route.target_host, route.target_port, settings.timeout,
+                        proxy_authorization=route.proxy_authorization)
         return handshake(sock, context, route.target_host, settings.timeout)
     except BaseException:
         sock.close()

@@ -48,13 +48,11 @@ def environment_proxies() -> list[str]:
 
 
 def proxy_for(url: str) -> str | None:
-    """The proxy requests would use for ``url`` (HTTPS_PROXY / NO_PROXY), credentials removed."""
-    parts = urlsplit(url)
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
-        return None
-    return redact_proxy(proxy)
+    """The proxy requests would use for ``url`` (HTTPS_PROXY / NO_PROXY, CIDR ranges too), credentials removed."""
+    import requests.utils
+
+    proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+    return redact_proxy(proxy) if proxy else None
 
 
 def classify(addresses: Iterable[str]) -> list[dict[str, Any]]:

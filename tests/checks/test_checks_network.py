@@ -8,6 +8,7 @@ checks test the path through a proxy from the environment.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import select
 import socket
@@ -199,10 +200,14 @@ def test_insecure_mode_warns_that_the_certificate_was_not_verified(sandbox_facto
 # ----------------------------------------------------------------------------------------- proxy
 
 class ConnectProxy:
-    """A minimal HTTP CONNECT proxy on 127.0.0.1 that tunnels to 127.0.0.1 only (or refuses)."""
+    """A minimal HTTP CONNECT proxy on 127.0.0.1 that tunnels to 127.0.0.1 only (or refuses).
 
-    def __init__(self, refuse: bool = False) -> None:
+    With ``login`` ("user:password") it asks for Proxy-Authorization and answers 407 without it.
+    """
+
+    def __init__(self, refuse: bool = False, login: str | None = None) -> None:
         self.refuse = refuse
+        self.login = login
         self.requests: list[str] = []
         self.server = socket.socket()
         self.server.bind(("127.0.0.1", 0))
@@ -231,6 +236,12 @@ class ConnectProxy:
             self.requests.append(line)
             method, target, _ = line.split(" ", 2)
             host, _, port = target.rpartition(":")
+            if self.login is not None:
+                wanted = "Proxy-Authorization: Basic " + base64.b64encode(self.login.encode()).decode()
+                if wanted.encode() not in head:
+                    client.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                                   b"Proxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n")
+                    return
             if self.refuse or method != "CONNECT" or host != "127.0.0.1":
                 client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
                 return
@@ -259,10 +270,10 @@ class ConnectProxy:
 def proxy(monkeypatch):
     made: list[ConnectProxy] = []
 
-    def start(refuse: bool = False) -> ConnectProxy:
-        p = ConnectProxy(refuse)
+    def start(refuse: bool = False, login: str | None = None, given: str | None = None) -> ConnectProxy:
+        p = ConnectProxy(refuse, login=login)
         made.append(p)
-        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{p.port}")
+        monkeypatch.setenv("HTTPS_PROXY", f"http://{given + '@' if given else ''}127.0.0.1:{p.port}")
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
         return p
@@ -326,3 +337,32 @@ def test_the_api_calls_take_the_proxy_from_the_environment_too(sandbox_factory, 
     with TopdeskClient(sb.settings()) as client:
         client.get_json("/version")
     assert len(p.requests) == 1  # NO_PROXY: straight to TOPdesk
+
+
+def test_an_authenticating_proxy_gets_the_login_the_api_calls_send(sandbox_factory, run, proxy):
+    p = proxy(login="svc:Pr0xy-pass", given="svc:Pr0xy-pass")
+    sb = sandbox_factory()
+    report = run(sb, "api.reachable")
+    assert report.result("network.tls").status is Status.PASS, report.result("network.tls").summary
+    assert f"CONNECT 127.0.0.1:{sb.port} HTTP/1.1" in p.requests
+    assert report.result("api.reachable").status is Status.PASS
+    assert "Pr0xy-pass" not in repr(report.result("network.tls"))
+
+
+def test_a_proxy_that_asks_for_a_login_the_url_lacks_is_its_own_verdict(sandbox_factory, run, proxy):
+    proxy(login="svc:Pr0xy-pass")
+    sb = sandbox_factory()
+    tls = run(sb, "network.tls").result("network.tls")
+    assert tls.status is Status.FAIL and "asks for a login (407)" in tls.summary and "carries none" in tls.summary
+    assert "HTTPS_PROXY" in tls.remediation[0]
+
+
+def test_a_cidr_in_no_proxy_sends_the_checks_direct_as_it_sends_the_api_calls(sandbox_factory, run, proxy,
+                                                                              monkeypatch):
+    p = proxy()
+    monkeypatch.setenv("NO_PROXY", "10.0.0.0/8,127.0.0.0/8")
+    sb = sandbox_factory()
+    report = run(sb, "api.reachable")
+    tcp = report.result("network.tcp")
+    assert tcp.evidence["via_proxy"] is None and tcp.evidence["connect_to"] == f"127.0.0.1:{sb.port}"
+    assert p.requests == []  # neither the checks nor the API calls went through the proxy
