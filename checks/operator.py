@@ -156,7 +156,8 @@ def email_unique(ctx: Context) -> CheckResult:
                                    "it and change each one."))
     steps.append(hcp_admin(f"Run topdesk-preflight again; HCP must find exactly one operator with {email}."))
     return CheckResult.failed(
-        f"{len(duplicates)} other active card(s) share the HCP operator's email {email}: {', '.join(shown)}"
+        f"{len(duplicates)} other active card{'s' if len(duplicates) != 1 else ''} "
+        f"{'share' if len(duplicates) != 1 else 'shares'} the HCP operator's email {email}: {', '.join(shown)}"
         + (f" and {more} more" if more else "") + ".",
         details=[f"The guide: the email must be unique - not shared with any other operator or person "
                  f"(the operator {operator_label(operator)}'s own linked person is allowed)."],

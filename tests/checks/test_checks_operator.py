@@ -99,7 +99,7 @@ def test_duplicates_are_listed_by_card_type_and_name(sandbox_factory, run):
     sb = sandbox_factory("email_duplicate")
     result = run(sb, "operator.email_unique").result("operator.email_unique")
     assert result.status is Status.FAIL
-    assert "2 other active card(s)" in result.summary
+    assert "2 other active cards share" in result.summary
     assert "operator card 'Shared Helpdesk' (login helpdesk)" in result.summary
     assert "person card 'Hanna Cederqvist'" in result.summary
     assert "Service (old)" not in result.summary  # archived: never a duplicate
