@@ -245,3 +245,18 @@ def test_an_error_without_any_failure_exits_four_readiness_unknown(tmp_path, cap
     assert code == cli.EXIT_UNKNOWN
     assert "Readiness unknown" in out
     assert "rooms.types_defined" in out
+
+
+class TestDemoProfiles:
+    def test_the_demo_runs_any_scenario_as_another_kind_of_topdesk(self, tmp_path):
+        proc = run_cli("--demo", "healthy", "--profile", "pre_2024+french", "--output-dir", str(tmp_path))
+        assert proc.returncode == cli.EXIT_READY, proc.stdout + proc.stderr
+        assert "profile 'pre_2024+french'" in proc.stdout
+        assert "person.linked" in proc.stdout and "Cannot verify" in proc.stdout  # no linkedPerson before 2024
+
+    def test_an_unknown_profile_or_a_profile_without_the_demo_is_a_settings_error(self, tmp_path):
+        proc = run_cli("--demo", "healthy", "--profile", "nope", "--output-dir", str(tmp_path))
+        assert proc.returncode == cli.EXIT_USAGE and "unknown sandbox profile 'nope'" in proc.stderr
+        proc = run_cli("--url", "acme.example", "--profile", "french", env={"TOPDESK_APP_PASSWORD": "x"})
+        assert proc.returncode == cli.EXIT_USAGE and "only applies to --demo" in proc.stderr
+        assert_no_traceback(proc)

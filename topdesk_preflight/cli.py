@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     modes.add_argument("--demo", nargs="?", const=DEMO_DEFAULT_SCENARIO, metavar="SCENARIO",
                        help="run against the built-in TOPdesk simulator (default scenario: a "
                             "realistic not-ready instance); needs the 'demo' extra (trustme)")
+    modes.add_argument("--profile", metavar="NAME[+NAME]",
+                       help="with --demo: simulate another kind of TOPdesk (e.g. pre_2024, french, "
+                            "branch_filter; python -m topdesk_preflight.sandbox --list-profiles)")
     modes.add_argument("--version", action="store_true", help="print the version and exit")
     return parser
 
@@ -310,7 +313,12 @@ def _run(args: argparse.Namespace) -> int:
     _setup_logging(bool(args.debug))
     extras = _extras(args)
     if args.demo:
-        return _run_demo(args.demo, flags, extras)
+        return _run_demo(args.demo, flags, extras, profile=args.profile)
+    if args.profile:
+        from topdesk_preflight.settings import SettingsError
+
+        raise SettingsError("--profile only applies to --demo (the built-in simulator): a real TOPdesk is "
+                            "what it is.")
     settings = load_settings(flags)
     return execute(settings, extras=extras)
 
@@ -326,14 +334,20 @@ def _extras(args: argparse.Namespace) -> dict[str, Any]:
     return extras
 
 
-def _run_demo(scenario: str, flags: dict[str, Any], extras: dict[str, Any] | None = None) -> int:
+def _run_demo(scenario: str, flags: dict[str, Any], extras: dict[str, Any] | None = None, *,
+              profile: str | None = None) -> int:
     from topdesk_preflight.settings import SettingsError
 
     with _demo_extra_needed():
         from topdesk_preflight.sandbox import SCENARIOS, Sandbox
+        from topdesk_preflight.sandbox.profiles import parse_profile
     if scenario not in SCENARIOS:
         raise SettingsError(f"unknown demo scenario {scenario!r}; choose one of: "
                             f"{', '.join(sorted(SCENARIOS))}")
+    try:
+        chosen = parse_profile(profile or "saas")
+    except (KeyError, ValueError) as exc:
+        raise SettingsError(f"--profile: {exc.args[0] if exc.args else exc}") from None
     overrides = {k: v for k, v in flags.items()
                  if v is not None and k in ("output_dir", "json_path", "html_path", "no_html", "only",
                                             "skip", "fail_on", "quiet", "debug", "rooms",
@@ -348,10 +362,11 @@ def _run_demo(scenario: str, flags: dict[str, Any], extras: dict[str, Any] | Non
                        html_path=overrides.get("html_path"), no_html=bool(overrides.get("no_html")),
                        junit_path=(extras or {}).get("junit_path"))  # before the simulator starts
     with _demo_extra_needed():
-        sandbox = Sandbox(scenario=scenario, tls=True).start()  # TLS imports trustme only now
+        sandbox = Sandbox(scenario=scenario, tls=True, profile=chosen).start()  # TLS imports trustme only now
     with sandbox:
         banner = ProgressStream(sys.stderr if flags.get("json_path") == "-" else sys.stdout)
-        banner.write_line(f"Demo: the built-in TOPdesk simulator, scenario {scenario!r}, at {sandbox.url}")
+        kind = f", profile {profile!r}" if profile else ""
+        banner.write_line(f"Demo: the built-in TOPdesk simulator, scenario {scenario!r}{kind}, at {sandbox.url}")
         for silence in overrides["silences"]:
             banner.write_line(f"Demo: {silence.id} is silenced until {silence.until} (an example of a "
                               "[[silence]] entry in a --config file)")
