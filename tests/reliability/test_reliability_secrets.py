@@ -190,3 +190,17 @@ def test_proxy_credentials_never_reach_the_report_even_without_a_scheme(
     scan_for_secret({"json": outcome.json_text, "html": outcome.html_text, "out": outcome.out,
                      "err": outcome.err}, password=proxy_secret, login="proxyuser")
     assert outcome.report["vantage"]["proxy"] in ("http://127.0.0.1:9", None)
+
+
+@pytest.mark.parametrize("proxy", ["http://proxyuser:Pr0xy-S3cret-Value@127.0.0.1:99999",
+                                   "http://proxyuser:Pr0xy-S3cret-Value@[bad",
+                                   "proxyuser:Pr0xy-S3cret-Value@127.0.0.1:99999"],
+                         ids=["port out of range", "unclosed bracket", "no scheme, bad port"])
+def test_a_malformed_proxy_url_ends_the_run_normally_and_is_never_echoed(
+        sb: Sandbox, run_cli: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch, proxy: str) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", "")
+    outcome = run_cli(sandbox_args(sb, "--timeout", "1", "--deadline", "8"))  # reports written, no traceback
+    assert outcome.code != EXIT_TOOL_BROKE
+    scan_for_secret({"json": outcome.json_text, "html": outcome.html_text, "out": outcome.out,
+                     "err": outcome.err}, password="Pr0xy-S3cret-Value", login="proxyuser")
