@@ -343,3 +343,25 @@ def test_a_toml_datetime_where_a_date_belongs_is_refused_before_the_run(tmp_path
                       encoding="utf-8")
     with pytest.raises(SettingsError, match="without a time"):
         load(config_path=str(config))
+
+
+@pytest.mark.parametrize("values, expected", [
+    ({"timeout": -5}, "timeout must be a positive number of seconds"),
+    ({"deadline": float("inf")}, "deadline must be a positive number"),
+    ({"concurrency": 0}, "concurrency must be a whole number from 1 to 64"),
+    ({"fail_on": "maybe"}, "fail_on must be 'warn' or 'fail'"),
+    ({"retries": -1}, "retries must be a whole number from 0 to 100"),
+    ({"expiry_warning_days": -3}, "expiry_warning_days must be 0 or more"),
+])
+def test_settings_are_validated_on_the_class_for_library_callers_too(values, expected):
+    with pytest.raises(SettingsError, match=expected):
+        Settings(url="acme.topdesk.net", username="u", **values)
+
+
+def test_a_datetime_expiry_given_to_the_class_is_refused_and_an_iso_text_is_read():
+    from datetime import datetime
+
+    with pytest.raises(SettingsError, match="without a time"):
+        Settings(url="acme.topdesk.net", username="u", app_password_expires=datetime(2027, 3, 31, 10, 0))
+    assert Settings(url="acme.topdesk.net", username="u",
+                    app_password_expires="2027-03-31").app_password_expires == date(2027, 3, 31)

@@ -220,7 +220,8 @@ class Settings:
     branch: str | None = None
     email: str | None = None
     rooms: tuple[str, ...] = field(default=(), converter=_tuple)
-    app_password_expires: date | None = None
+    app_password_expires: date | None = field(default=None,
+                                              converter=lambda v: _parse_date(v, "app_password_expires"))
     expiry_warning_days: int = 30
     ca_bundle: str | None = None
     insecure: bool = False
@@ -240,6 +241,25 @@ class Settings:
     quiet: bool = False
     debug: bool = False
     silences: tuple[Silence, ...] = field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        """The same bounds as the command line, for library callers too: Settings(timeout=-5) is refused."""
+        for name in ("timeout", "connect_timeout", "deadline", "check_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_SECONDS:
+                raise SettingsError(f"{name} must be a positive number of seconds, at most {MAX_SECONDS}, "
+                                    f"not {value!r}.")
+        if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) \
+                or not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            raise SettingsError(f"concurrency must be a whole number from 1 to {MAX_CONCURRENCY}, "
+                                f"not {self.concurrency!r}.")
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or not 0 <= self.retries <= 100:
+            raise SettingsError(f"retries must be a whole number from 0 to 100, not {self.retries!r}.")
+        if isinstance(self.expiry_warning_days, bool) or not isinstance(self.expiry_warning_days, int) \
+                or self.expiry_warning_days < 0:
+            raise SettingsError(f"expiry_warning_days must be 0 or more, not {self.expiry_warning_days!r}.")
+        if self.fail_on not in ("warn", "fail"):
+            raise SettingsError(f"fail_on must be 'warn' or 'fail', not {self.fail_on!r}.")
 
     @property
     def api_url(self) -> str:
