@@ -1,7 +1,7 @@
 """The network path to TOPdesk as the API calls really take it: direct, or through a proxy.
 
 The network checks must test the same path ``requests`` uses, or they would fail a
-direct TCP connection that the company proxy routes around (design.md §4). requests
+direct TCP connection that the company proxy routes around (docs/design.md §1.3). requests
 takes its proxy from the environment (``HTTPS_PROXY``/``HTTP_PROXY``, minus
 ``NO_PROXY``); :func:`route_to` reads the same variables through ``urllib.request``,
 so both agree. Only sockets here, no HTTP stack.

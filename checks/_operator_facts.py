@@ -1,6 +1,6 @@
 """Facts about the authenticated operator, fetched once per run and shared by every check.
 
-``/tas/api/operators/current`` needs no permission of its own (topdesk-api.md
+``/tas/api/operators/current`` needs no permission of its own (docs/topdesk-api.md
 §6.1), so it is the cheapest proof that the login works and it carries most of
 what the operator and person checks need: branch, email, linkedPerson,
 loginPermission, apiAccount. It is prefetched when the run starts

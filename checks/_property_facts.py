@@ -4,7 +4,7 @@ Five checks look at the same rooms (present, typed, reservable, branch mismatch)
 three more need the branch's id. A tenant may hold 100,000 locations over hundreds of
 branches, so the rooms are fetched in ONE request, filtered on the server to the
 configured branch's active locations and capped; the number of requests never grows
-with the tenant (design.md §4 rules, topdesk-api.md §5). Each room comes back with only
+with the tenant (docs/design.md §1.4, docs/topdesk-api.md §5). Each room comes back with only
 the fields the room checks read, since the branch's room list is the one answer that
 grows with the branch.
 
@@ -84,7 +84,7 @@ class BranchLookup:
 def is_archived(record: dict[str, Any]) -> bool:
     """Archived, by the ``archived`` flag or by a ``status`` such as ``branchArchived``.
 
-    [I] topdesk-api.md §4/§5: the status values are guessed by analogy with operators
+    [I] docs/topdesk-api.md §4, §5: the status values are guessed by analogy with operators
     (``operatorArchived``), so both signals are honoured.
     """
     if record.get("archived") is True:
@@ -146,7 +146,7 @@ def has_hcp_type(room: dict[str, Any]) -> bool:
     """Type Room or Desk, the only types HCP imports (the guide, "Adding Rooms to the Branch").
 
     Matched case-insensitively, as ``rooms.types_defined`` does; that check warns about
-    a type spelled differently ([I] topdesk-api.md §5).
+    a type spelled differently ([I] docs/topdesk-api.md §5).
     """
     name = room_type(room)
     return name is not None and name.casefold() in _HCP_TYPES
@@ -258,7 +258,7 @@ def room_row(room: dict[str, Any], problem: str | None = None) -> dict[str, Any]
         "branch": branch_name_of(room),
         "type": room_type(room),
         "reservable": reservable_flag(room),
-        # [I] topdesk-api.md §8: HCP's import filter is not public; the guide names Type Room/Desk
+        # [I] docs/topdesk-api.md §8: HCP's import filter is not public; the guide names Type Room/Desk
         "hcp_imports": has_hcp_type(room),
         "problem": problem,
     }

@@ -5,7 +5,7 @@ when HCP cannot connect. A wrong URL and a wrong password both end in "cannot
 connect" in HCP; this check separates them. It reads ``/tas/api/version`` and
 judges the *shape* of the answer: TOPdesk answers JSON, and refuses a bad login with
 a 401 whose body is one of its own shapes, so even a refused login proves the URL is
-right (design.md §4). The versions go into the support-ticket block the guide asks for.
+right (docs/design.md §1.1). The versions go into the support-ticket block the guide asks for.
 
 Both answers are facts fetched once per run and prefetched when the run starts
 (:func:`topdesk_preflight.context.prefetch`), so their round trips overlap the

@@ -1,7 +1,7 @@
 """Authentication checks: does TOPdesk accept HCP's login, and for how long will it?
 
 HCP signs every request with the operator's login name and an application password
-(HTTP Basic, topdesk-api.md §1.1). TOPdesk refuses five different mistakes with the
+(HTTP Basic, docs/topdesk-api.md §1.1). TOPdesk refuses five different mistakes with the
 same bare 401, so the check says that honestly and lists the causes in the order
 that is quickest to rule out, each with who acts. The expiry check exists because an
 application password stops working on a date nobody remembers, and the API cannot

@@ -5,7 +5,7 @@ completing preparation") lists a wrong URL and a firewall blocking TCP/443 among
 causes. An API call that fails only says "connection error"; these three checks find
 the exact layer that breaks, so the right person (HCP admin, network admin, TOPdesk
 admin) gets the ticket. They test the path the API calls really take: behind a proxy
-from the environment, the first hop is the proxy (design.md §4).
+from the environment, the first hop is the proxy (docs/design.md §1.3).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from topdesk_preflight.errors import HTTPStatusError, PermissionDenied
 from topdesk_preflight.model import EVIDENCE_OPERATOR_EMAIL, CheckResult
 from topdesk_preflight.registry import check
 
-ACTIVE_OPERATOR = "operator"  # [C-peer] status of an active operator; "operatorArchived" when archived, §6.1
+ACTIVE_OPERATOR = "operator"  # [C-peer] active; "operatorArchived" when archived: docs/topdesk-api.md §6.1
 
 
 @check(id="operator.account", title="The HCP operator is active, may log in and has an email",
@@ -86,7 +86,7 @@ def email_unique(ctx: Context) -> CheckResult:
     """The guide: the email "must not be shared with any other operator or person"; HCP matches on it.
 
     The operator's own linked person carries the same email by design, and archived
-    cards never count (design.md §4). Both lists are filtered on the server by email
+    cards never count (docs/design.md §1.2). Both lists are filtered on the server by email
     and ``archived==false``, so at most a few cards come back however big the tenant.
     """
     operator = current_operator(ctx)

@@ -2,7 +2,7 @@
 
 The guide asks for one permission group granting Reservation Management (CRUD), API
 Access and Supporting Files (read/write/create/delete/archive). The Supporting Files
-API does not say what a group grants (topdesk-api.md §6.3), so the group is reported by
+API does not say what a group grants (docs/topdesk-api.md §6.3), so the group is reported by
 name and each permission is proven the only read-only way there is: by reading a
 little of what it guards. Write, create, delete and archive cannot be proven without
 changing TOPdesk, and this tool never does.
@@ -43,7 +43,7 @@ def permission_group(ctx: Context) -> CheckResult:
     try:
         data = ctx.client.get_json(path)
     except PermissionDenied as error:
-        # [I] topdesk-api.md §6.3: reading groups needs permission-group read, which HCP does not need
+        # [I] docs/topdesk-api.md §6.3: reading groups needs permission-group read, which HCP does not need
         return CheckResult.warned(
             "cannot verify: this account may not read permission groups",
             details=[str(error),
@@ -101,7 +101,7 @@ def reservations(ctx: Context) -> CheckResult:
     """HCP reads and books through the Reservations API; without Reservation Management it gets 403.
 
     ``/reservableLocations`` is the list HCP is most likely to import rooms from
-    ([I] topdesk-api.md §8), so both it and ``/reservations`` are probed.
+    ([I] docs/topdesk-api.md §8), so both it and ``/reservations`` are probed.
     """
     probes: dict[str, Callable[[], Any]] = {
         "reservations": lambda: _probe_partial(ctx, "/reservations", {"$fields": "id", "$top": 1}),
@@ -142,7 +142,7 @@ def _probe_partial(ctx: Context, path: str, params: dict[str, Any]) -> Any:
 def _probe_branches(ctx: Context) -> Any:
     """The configured branch's own look-up when there is one (shared with branch.exists), else one row.
 
-    ``/branches`` has no paging parameter (topdesk-api.md §3.1), so the probe is filtered
+    ``/branches`` has no paging parameter (docs/topdesk-api.md §3.1), so the probe is filtered
     on the operator's own branch id, which returns at most one branch.
     """
     if ctx.settings.branch:

@@ -2,7 +2,7 @@
 
 The guide wants a person card with the operator's name and the same email, in the
 branch, linked to the operator. TOPdesk keeps that link on the operator
-(``linkedPerson``; a person has no "linked operator" field, topdesk-api.md §6.2), so
+(``linkedPerson``; a person has no "linked operator" field, docs/topdesk-api.md §6.2), so
 one read of the operator plus one read of that person proves all of it.
 """
 
@@ -51,7 +51,7 @@ def linked(ctx: Context) -> CheckResult:
                                        "link one as the guide's Creating a Person describes.")])
     if not link or not link.get("id"):
         if operator.get("apiAccount"):
-            # [I] topdesk-api.md §1.4: API accounts are a card type that needs no linked person.
+            # [I] docs/topdesk-api.md §1.4: API accounts are a card type that needs no linked person.
             return CheckResult.warned(
                 f"The operator {label} is an API account without a linked person.",
                 details=["TOPdesk's API accounts need no person card, but the guide's setup links one; if "

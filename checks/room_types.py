@@ -31,7 +31,7 @@ def types_defined(ctx: Context) -> CheckResult:
     """Rooms can only be typed Room or Desk once those types exist in the Room → Type dropdown.
 
     "Property management → Dropdown list → Room → Type" is ``/locations/types``
-    ([I, strong] topdesk-api.md §5). Names are matched case-insensitively and a
+    ([I, strong] docs/topdesk-api.md §5). Names are matched case-insensitively and a
     different spelling is a warning, since HCP may compare exactly ([I] §5).
     """
     try:

@@ -1,4 +1,4 @@
-"""The machine-readable report: design.md §6, ``schema_version`` "1".
+"""The machine-readable report: docs/design.md §2, ``schema_version`` "1".
 
 HCP support tooling parses this file, so its shape is a contract that
 ``schema/report-v1.json`` describes and the tests validate against. Checks are
@@ -125,7 +125,7 @@ def _problems(report: "Report") -> list[dict[str, Any]]:
 
 
 def to_json_dict(report: "Report") -> dict[str, Any]:
-    """The report as the dict of design.md §6, and additions the schema marks optional.
+    """The report as the dict of docs/design.md §2, and additions the schema marks optional.
 
     Additions: top-level ``settings``, ``warnings``, ``vantage`` (where the run
     looked from), ``compared_with`` (the earlier report, or null) and ``detected``

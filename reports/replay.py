@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PASSWORD_VARIABLE = "TOPDESK_APP_PASSWORD"
 JSON_ACCEPT = "application/json"
-# checks/person.py asks persons v2 with this media type ([C-spec] supporting-files 2.7.11, topdesk-api.md §6.2).
+# checks/person.py asks persons v2 with this media type ([C-spec], docs/topdesk-api.md §6.2).
 PERSON_V2_ACCEPT = "application/x.topdesk-person-v2+json"
 
 # The client records the Accept header it sent (RequestRecord.accept), which is what a replay uses.

@@ -148,7 +148,7 @@ class HTTPStatusError(TopdeskError):
 class AuthenticationError(HTTPStatusError):
     """401: TOPdesk did not accept the login name and application password."""
 
-    # [C] topdesk-api.md §1.2: the API does not say which of these it was.
+    # [C] docs/topdesk-api.md §1.2: the API does not say which of these it was.
     default_hint = ("Check the login name (the operator's login, not the application password's name) and "
                     "the application password. An expired application password, an archived operator, "
                     "'Login permission' switched off or a missing 'API access → REST API' permission give "
@@ -219,7 +219,7 @@ def error_for_status(status: int, path: str, messages: list[str], *, method: str
 def parse_error_messages(body: bytes | str | None, content_type: str = "") -> list[str]:
     """TOPdesk's own words from an error body, whatever shape it came in.
 
-    Handles (topdesk-api.md §1.2, §3.4): ``[{"message": ..}]`` (ErrorResponse),
+    Handles (docs/topdesk-api.md §1.2, §3.4): ``[{"message": ..}]`` (ErrorResponse),
     ``{"errors": [{"errorCode", "errorMessage"}]}`` (ErrorResponseEntity),
     ``[{"errorCode", "errorMessage"}]`` (persons v2), plain text, and TOPdesk's HTML
     page (its title and visible text, shortened). Returns ``[]`` for an empty body.

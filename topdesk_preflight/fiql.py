@@ -1,4 +1,4 @@
-"""A tiny, safe builder for TOPdesk's FIQL ``query`` parameter (topdesk-api.md §3.3).
+"""A tiny, safe builder for TOPdesk's FIQL ``query`` parameter (docs/topdesk-api.md §3.3).
 
 Checks put user input (a branch name, an email, a room name) into queries. Building
 them by string concatenation would let a name such as ``HQ";archived==true`` change

@@ -7,7 +7,7 @@ import enum
 
 
 class Paging(enum.Enum):
-    """How a list endpoint pages (topdesk-api.md §3.1): it differs per endpoint."""
+    """How a list endpoint pages (docs/topdesk-api.md §3.1): it differs per endpoint."""
 
     START = "start"  # start/page_size (≤100): 206 = more, 204 = none (operators, persons v1, suppliers)
     PAGE_START = "pageStart"  # pageStart/pageSize: body {item,size,next} (persons v2) or a list

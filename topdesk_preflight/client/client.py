@@ -59,7 +59,7 @@ FIELD_PARAMETERS = ("fields", "$fields")
 # Characters left readable in query strings so evidence shows FIQL as written
 # (`query=name==%22HQ%22;archived==false`). `"`, `+`, `&`, `#`, `%` and spaces are
 # still percent-encoded; Tomcat (which TOPdesk runs on) rejects a raw `"`.
-# [C-peer §11] TOPdeskPy and topdesk-mcp send FIQL unencoded in the same way.
+# [C-peer docs/topdesk-api.md §3.3] TOPdeskPy and topdesk-mcp send FIQL unencoded in the same way.
 _QUERY_SAFE = "$,;=()!*:'/@"
 
 
@@ -164,7 +164,7 @@ class TopdeskClient:
 
         ``path`` is relative to ``api_url`` (``/operators/current``); a path under
         ``/services/`` is relative to the instance root (the access-roles API lives there,
-        §0). Absolute URLs are refused so the credentials only ever go to this instance.
+        docs/topdesk-api.md §2.1). Absolute URLs are refused so the credentials only go to this instance.
         """
         verb = str(method).upper()
         refuse_unless_read(verb, path, path=path)
@@ -268,7 +268,7 @@ class TopdeskClient:
     def iter_items(self, path: str, *, paging: Paging, params: Params | None = None,
                    page_size: int | None = None, max_pages: int = 50,
                    headers: Mapping[str, str] | None = None) -> ItemPages:
-        """Every item of a list endpoint, following its own paging style (§3.1), lazily.
+        """Every item of a list endpoint, following its own paging style (docs/topdesk-api.md §3.1), lazily.
 
         Stops after ``max_pages`` requests, logs a warning and sets ``.truncated`` on the
         returned :class:`ItemPages`. Error statuses raise the typed HTTPStatusError.

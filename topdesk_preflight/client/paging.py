@@ -2,7 +2,7 @@
 
 Why a value and not a function per style: the four styles of ``topdesk_preflight.paging.Paging``
 differ only in their parameter names, their size limits, where the list sits in the body and how
-the answer says "there is more" (topdesk-api.md §3.1). Written as data, the loop that follows them
+the answer says "there is more" (docs/topdesk-api.md §3.1). Written as data, the loop that follows them
 (and its limits: ``max_pages``, the 206 truncation of ``$top``) exists once. No ``requests`` import.
 """
 

@@ -112,7 +112,7 @@ def build_session(settings: Settings, context: ssl.SSLContext) -> requests.Sessi
     # English error pages and messages: Tomcat localises its 401 page by the request's locale
     # (ErrorReportValve), and the checks quote TOPdesk's words to the reader.
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Language": "en"})
-    # Stateless Basic auth (§1.1): never keep cookies, so concurrent checks cannot interfere.
+    # Stateless Basic auth (docs/topdesk-api.md §1.1): no cookies, so concurrent checks cannot interfere.
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     session.max_redirects = 5
     # A check may overlap a few reads of its own (Context.gather), so keep room beyond one per worker.

@@ -37,7 +37,7 @@ What you can turn:
 
 From a shell: ``python -m topdesk_preflight.sandbox --scenario demo --profile pre_2024 --tls`` prints the URL, CA file, login
 and (throwaway) password, and serves until Ctrl-C. Where TOPdesk's behaviour is unverified the code
-follows a guess marked ``[I]`` with its source in topdesk-api.md.
+follows a guess marked ``[I]`` with its source in docs/topdesk-api.md.
 """
 
 from topdesk_preflight.sandbox.faults import Fault

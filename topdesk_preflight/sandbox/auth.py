@@ -1,6 +1,6 @@
 """Basic authentication as TOPdesk does it: login name + application password, on every request.
 
-The username is the operator's ``loginName`` (not the app password's name, not the email; topdesk-api.md
+The username is the operator's ``loginName`` (not the app password's name, not the email; docs/topdesk-api.md
 §1.1). Every refusal is a 401 whose body does not say why (§1.2), which is exactly what makes the real
 thing hard to diagnose. A person's credentials authenticate, but operator endpoints then answer 403.
 """

@@ -1,7 +1,7 @@
 """The TOPdesk REST API subset the checks use: routing, parameters, paging and each endpoint's answers.
 
 Pure functions from (State, Request) to Response, with no sockets, so the HTTP layer stays thin. Each
-handler follows its official spec (topdesk-openapi/) and the per-endpoint quirks of topdesk-api.md §3:
+handler follows its official spec (topdesk-openapi/) and the per-endpoint quirks of docs/topdesk-api.md §3:
 ``start``/``page_size`` with 206/204 on operators and persons v1, ``pageStart``/``pageSize`` with
 ``{"item","size","next"}`` on persons v2, ``$fields`` vs ``fields``, ``/branches`` defaulting to
 ``id,name``, and lists returning only active records unless a ``query`` is given (then archived too).
@@ -115,7 +115,7 @@ def _bad_entity_wrapped(text: str) -> Response:
 # ---------------------------------------------------------------------------------------- general
 
 def version(call: Call) -> Response:
-    # /version needs a login in practice [C-peer], topdesk-api.md §2; handle() already authenticated.
+    # /version needs a login in practice [C-peer], docs/topdesk-api.md §2.2; handle() already authenticated.
     return json_response({"version": call.state.version})
 
 
@@ -191,7 +191,7 @@ def _accepts(call: Call, *types: str) -> bool:
 
 
 def persons(call: Call) -> Response:
-    """v1 or v2 by the Accept header (topdesk-api.md §6.2); anything else is a 406."""
+    """v1 or v2 by the Accept header (docs/topdesk-api.md §6.2); anything else is a 406."""
     call.require("persons.read", message(403, NO_DATA))
     accept = call.request.headers.get("accept", "").lower()
     if PERSONS_V2_LIST in accept:

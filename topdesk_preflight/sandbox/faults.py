@@ -9,7 +9,7 @@ Three families, applied in this order to a request that matches:
 * a *replacement* (status, rate_limit, drop, html, invalid_json, wrong_shape, empty_body) answers
   instead of the API; the first matching one wins;
 * ``slow_body`` serves the real answer but trickles its body.
-429 and ``Retry-After`` are not documented TOPdesk behaviour (topdesk-api.md §3.5): an opt-in fault only.
+429 and ``Retry-After`` are not documented TOPdesk behaviour (docs/topdesk-api.md §3.5): opt-in only.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """FIQL, the ``query`` language of TOPdesk's REST API: a parser and an evaluator.
 
-TOPdesk filters lists with FIQL (topdesk-api.md §3.3): ``==``, ``!=``, ``=gt=``, ``=ge=``, ``=lt=``,
+TOPdesk filters lists with FIQL (docs/topdesk-api.md §3.3): ``==``, ``!=``, ``=gt=``, ``=ge=``, ``=lt=``,
 ``=le=``, ``=sw=`` (starts with), ``=in=(a,b)``, ``=out=(a,b)``, ``==null`` / ``!=null``; ``;`` is AND,
 ``,`` is OR (AND binds tighter), brackets group, values with spaces are quoted ('…' or "…").
 
@@ -200,7 +200,7 @@ def _coerce(literal: str | None, kind: str, selector: str) -> Any:
             raise ValueError(literal)
     except ValueError:
         raise FiqlError(f"The value {literal!r} is not valid for the field {selector!r}") from None
-    # Strings compare case-insensitively: a guess [I] (topdesk-api.md §5 says searchlists keep case but
+    # Strings compare case-insensitively: a guess [I] (docs/topdesk-api.md §5 says searchlists keep case but
     # TOPdesk's search is case-insensitive in the UI); names typed by people then still match.
     return literal.casefold()
 

@@ -53,7 +53,7 @@ class Branch:
 
     @property
     def status(self) -> str:
-        # "branch"/"branchArchived" is a guess by analogy with operators and persons [I] (topdesk-api.md §4)
+        # "branch"/"branchArchived": a guess by analogy with operators, persons [I] (docs/topdesk-api.md §4)
         return "branchArchived" if self.archived else "branch"
 
 
@@ -75,7 +75,7 @@ class Location:
 
     @property
     def status(self) -> str:
-        # "location"/"locationArchived" is a guess by analogy [I] (topdesk-api.md §5)
+        # "location"/"locationArchived" is a guess by analogy [I] (docs/topdesk-api.md §5)
         return "locationArchived" if self.archived else "location"
 
 
@@ -97,7 +97,7 @@ class Person:
 
     @property
     def status(self) -> str:
-        return "personArchived" if self.archived else "person"  # [C-peer] Tools4ever, topdesk-api.md §6.2
+        return "personArchived" if self.archived else "person"  # [C-peer] docs/topdesk-api.md §6.2
 
 
 @define(slots=True, eq=False)
@@ -112,7 +112,7 @@ class BranchFilter:
 
 @frozen
 class AppPassword:
-    """An application password; TOPdesk shows its expiry only in the UI (topdesk-api.md §1.3)."""
+    """An application password; TOPdesk shows its expiry only in the UI (docs/topdesk-api.md §1.3)."""
 
     name: str
     secret: str = field(repr=False)
@@ -138,7 +138,7 @@ class Operator:
     permission_groups: Sequence[Searchlist] = ()
     permissions: AbstractSet[str] = frozenset()
     prefixes: str = ""  # Dutch tussenvoegsel ("van"), OperatorDto ``prefixes``
-    #: Branch filters on this operator: when any exist, lists show only records of their branches (§3.4).
+    #: Branch filters on this operator: lists show only records of their branches (docs/topdesk-api.md §6.4).
     branch_filters: Sequence[BranchFilter] = ()
 
     @property
@@ -147,7 +147,7 @@ class Operator:
 
     @property
     def status(self) -> str:
-        return "operatorArchived" if self.archived else "operator"  # [C-peer] topdesk-api.md §6.1
+        return "operatorArchived" if self.archived else "operator"  # [C-peer] docs/topdesk-api.md §6.1
 
     def may(self, permission: str) -> bool:
         """Whether this operator holds a module permission (``supporting_files.read`` implies each read)."""
@@ -185,7 +185,7 @@ class State:
     persons: list[Person] = field(factory=list)
     permission_groups: list[Searchlist] = field(factory=list)
     reservations: list[Reservation] = field(factory=list)
-    auth_error_style: str = "json"  # json | text | html (topdesk-api.md §1.2)
+    auth_error_style: str = "json"  # json | text | html (docs/topdesk-api.md §1.2)
     version: str = "3.7.4"
     product_version: tuple[int, int, int] = (16, 6, 7)
     login: str = "hcp-svc"

@@ -1,6 +1,6 @@
 """The answers the sandbox sends: a small Response value and TOPdesk's error body shapes.
 
-TOPdesk has several error shapes and each endpoint's spec names one (topdesk-api.md §3.4):
+TOPdesk has several error shapes and each endpoint's spec names one (docs/topdesk-api.md §3.4):
 ``ErrorResponse`` = ``[{"message": …}]``; ``ErrorResponseEntity`` = ``{"errors": [{"errorCode", "errorMessage"}]}``
 (some specs wrap it in an array); persons v2 uses a bare array of ``ErrorDescription``.
 A 401's body follows the instance's style: JSON (default), plain text or TOPdesk's HTML page (§1.2).

@@ -83,7 +83,7 @@ def healthy_state(password: str = DEMO_PASSWORD) -> State:
         service_person, anna_person,
         _person("Carl", "Caller", "carl.caller@acme.example", hq),
         _person("Greta", "Gustafsson", "greta@acme.example", goteborg),
-        # an archived card that once had the service email: never a duplicate (design.md §4 rules)
+        # an archived card that once had the service email: never a duplicate (docs/design.md §1.2)
         _person("HCP", "Service (old)", SERVICE_EMAIL, old, archived=True),
     ]
     group = Searchlist(stable_id("permissiongroup", "HCP integration"), "HCP integration")

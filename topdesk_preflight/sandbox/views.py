@@ -2,7 +2,7 @@
 
 Shapes follow the official specs in topdesk-openapi/ (ExtendedBranchDto, ExtendedLocationDto,
 OperatorDto, PersonV2Dto, ReservationDto) trimmed to what the model knows; unset dropdowns are ``null``
-as in the rapid7 fixtures (topdesk-api.md §4, §6.1). Dates: supporting files use
+as in the rapid7 fixtures (docs/topdesk-api.md §4, §6.1). Dates: supporting files use
 ``2020-09-29T21:08:30.000+0000``, reservations ISO-8601 with ``Z`` (§3.6).
 """
 
@@ -36,7 +36,7 @@ def branch_dto(branch: Branch) -> Dto:
         "id": branch.id, "status": branch.status, "name": branch.name, "specification": "",
         "clientReferenceNumber": branch.client_reference_number, "timeZone": branch.time_zone,
         "extraA": None, "extraB": None, "phone": "", "fax": "", "email": "", "website": "",
-        # "ownOrganisation" is a guess [I] (topdesk-api.md §4)
+        # "ownOrganisation" is a guess [I] (docs/topdesk-api.md §4)
         "branchType": "ownOrganisation", "headBranch": None, "optionalFields1": None, "optionalFields2": None,
         "creationDate": old_date(branch.creation_date), "archived": branch.archived,
     }
@@ -144,7 +144,7 @@ def select(dto: Dto, names: Iterable[str] | None, hidden: Iterable[str] = ("arch
     """Keep the named fields (dotted names pick sub-fields, ``branch.name``); None keeps all but ``hidden``.
 
     Unknown names are ignored rather than rejected: the specs do not say, and ignoring is the lenient
-    choice a client cannot trip over [I] (topdesk-api.md §3.2). ``archived`` is not part of the
+    choice a client cannot trip over [I] (docs/topdesk-api.md §3.2). ``archived`` is not part of the
     documented DTOs (``status`` is), so it only appears when asked for by name [I].
     """
     if names is None:
