@@ -75,7 +75,7 @@ def _refused(ctx: Context, exc: AuthenticationError) -> CheckResult:
     username = ctx.settings.username
     evidence: dict[str, Any] = {"status": exc.status, "messages": exc.messages, "username": username}
     details = [
-        "TOPdesk answers 401 for all of these and does not say which (topdesk-api.md §1.2): wrong login "
+        "TOPdesk answers 401 for all of these and does not say which: wrong login "
         "name, wrong or expired application password, archived operator, login not active "
         "(loginPermission off), missing 'API Access -> REST API' permission.",
         f"TOPdesk said: {'; '.join(exc.messages) or '(nothing)'}",

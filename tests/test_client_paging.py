@@ -1,4 +1,4 @@
-"""iter_items: every TOPdesk paging style (topdesk-api.md §3.1), 206/204, and the page cap."""
+"""iter_items: every TOPdesk paging style (docs/topdesk-api.md §3.1), 206/204, and the page cap."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The JSON report: design.md §6 exactly, validated by the shipped schema, written atomically."""
+"""The JSON report: docs/design.md §2 exactly, validated by the shipped schema, written atomically."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Authentication and permissions in the sandbox behave as TOPdesk's (topdesk-api.md §1, §10)."""
+"""Authentication and permissions in the sandbox behave as TOPdesk's (docs/topdesk-api.md §1)."""
 
 from __future__ import annotations
 

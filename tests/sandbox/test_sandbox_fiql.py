@@ -1,4 +1,4 @@
-"""The sandbox's FIQL parser and evaluator: the query language TOPdesk filters lists with (topdesk-api.md §3.3)."""
+"""The sandbox's FIQL parser and evaluator: the query language TOPdesk filters lists with (docs/topdesk-api.md §3.3)."""
 
 from __future__ import annotations
 
