@@ -15,8 +15,14 @@ ELLIPSIS = "\u2026"
 
 # C0 controls except tab and newline, DEL, C1 controls, and the bidi embedding/override/isolate
 # characters (the "Trojan Source" set) that can make a name read differently from what it is.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_WHITESPACE_RUN = re.compile(r"[\t\n]+")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2060\ufeff]")
+# Line and paragraph separators are line breaks to many viewers: whitespace, never a forged line.
+_WHITESPACE_RUN = re.compile("[\t\n\r\u2028\u2029\x85]+")
+_SEPARATORS = re.compile("[\u2028\u2029\x85]")
+# What markdown (and most ticket systems' markup) gives meaning to; escaped in text pasted into a ticket.
+#: Brackets are enough to stop links and images ("(" only matters after "]"); an underscore only inside a
+#: word (``auth.app_password_expiry``) emphasises nothing, so only one at a word's edge is escaped.
+_MARKDOWN = re.compile(r"([\\`*\[\]<|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 # Whole terminal escape sequences (CSI such as colour or clear-screen, OSC such as window titles and
 # hyperlinks, and the 8-bit CSI), removed before single control characters so no "[31m" debris remains.
 _ESCAPE_SEQUENCE = re.compile(r"(\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?|\x1b[@-Z\\-_]")
@@ -37,7 +43,16 @@ def clean_text(value: object, *, single_line: bool = False) -> str:
     text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
     if single_line:
         text = _WHITESPACE_RUN.sub(" ", text)
+    else:
+        text = _SEPARATORS.sub("\n", text)
     return text
+
+
+def markdown_inert(text: str) -> str:
+    """``text`` with markdown's special characters escaped, so a name cannot become a link or a heading."""
+    escaped = _MARKDOWN.sub(r"\\\1", text)
+    escaped = re.sub(r"^(\s*)([-+=#>])", r"\1\\\2", escaped)
+    return re.sub(r"^(\s*)(\d+)\.(\s)", r"\1\2\\.\3", escaped)
 
 
 def clip(text: str, limit: int) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from topdesk_preflight.reports.diagnosis import (
     change_text, network_failed, problems, root_causes, step_count, unexplained_warnings,
 )
-from topdesk_preflight.reports.sanitize import display
+from topdesk_preflight.reports.sanitize import display, markdown_inert
 from topdesk_preflight.vantage import STATEMENT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -161,40 +161,45 @@ def ticket_text(report: "Report", *, files: Iterable[Any] = ()) -> str:
     ticket = report.ticket
     unknown = "(unknown)"
     lines = [f"topdesk-preflight verdict: {verdict_text(report)}",
-             f"TOPdesk: {_one_line(report.target.url)} (operator login {_one_line(report.target.username)}),"
-             f" checked {_when(report)} with {_one_line(report.tool_name)} {_one_line(report.tool_version)}"]
+             f"TOPdesk: {_ticket(report.target.url)} (operator login {_ticket(report.target.username)}),"
+             f" checked {_when(report)} with {_ticket(report.tool_name)} {_ticket(report.tool_version)}"]
     changes = change_text(report)
     if changes:
-        lines.append(f"Compared with the earlier report: {_one_line(changes)}")
+        lines.append(f"Compared with the earlier report: {_ticket(changes)}")
     found = problems(report)
     if found:
         lines.append("Root causes (fix these first):")
     for number, problem in enumerate(found, start=1):
         result = problem.result
-        lines.append(f"  {number}. {', '.join(_one_line(i, 80) for i in problem.check_ids)} "
-                     f"({result.status.value}): {_one_line(result.summary, 300)}")
+        lines.append(f"  {number}. {', '.join(_ticket(i, 80) for i in problem.check_ids)} "
+                     f"({result.status.value}): {_ticket(result.summary, 300)}")
         for step_number, step in enumerate(problem.steps, start=1):
-            lines.append(f"     Step {step_number}: {_one_line(step, 300)}")
+            lines.append(f"     Step {step_number}: {_ticket(step, 300)}")
         if problem.blocked:
-            lines.append(f"     Blocks: {', '.join(_one_line(b.id, 80) for b in problem.blocked)}")
+            lines.append(f"     Blocks: {', '.join(_ticket(b.id, 80) for b in problem.blocked)}")
     if report.not_checked:
         lines.append(f"Not checked (a setting was not given): "
-                     f"{', '.join(_one_line(r.id, 80) for r in report.not_checked)}; give {enable_flags(report)}")
-    version = _one_line(ticket.topdesk_version or unknown)
+                     f"{', '.join(_ticket(r.id, 80) for r in report.not_checked)}; give {enable_flags(report)}")
+    version = _ticket(ticket.topdesk_version or unknown)
     if report.target.product_version:
-        version += f" (product version {_one_line(report.target.product_version)})"
+        version += f" (product version {_ticket(report.target.product_version)})"
     lines.append(f"TOPdesk version: {version}")
     lines.append("Guide steps where the issue occurred: "
-                 + ("; ".join(_one_line(s, 200) for s in ticket.failed_steps)
+                 + ("; ".join(_ticket(s, 200) for s in ticket.failed_steps)
                     or "(none: nothing failed)"))
-    lines.append(f"Operator email: {_one_line(ticket.operator_email or unknown)}")
+    lines.append(f"Operator email: {_ticket(ticket.operator_email or unknown)}")
     lines.append("Permission groups: "
-                 + (", ".join(_one_line(g, 200) for g in ticket.permission_groups) or unknown))
+                 + (", ".join(_ticket(g, 200) for g in ticket.permission_groups) or unknown))
     facts = _file_facts(files)
     if facts:
         lines.append("Report files:")
-        lines += [f"  {_one_line(name, 300)}" + (f"  SHA-256 {digest}" if digest else "") for name, digest in facts]
+        lines += [f"  {_ticket(name, 300)}" + (f"  SHA-256 {digest}" if digest else "") for name, digest in facts]
     return report.redact("\n".join(lines) + "\n")
+
+
+def _ticket(value: object, limit: int = _LINE_LIMIT) -> str:
+    """One value of the ticket text: one line, and inert when pasted into a markdown ticket system."""
+    return markdown_inert(_one_line(value, limit))
 
 
 def _when(report: "Report") -> str:

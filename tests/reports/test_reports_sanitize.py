@@ -38,3 +38,33 @@ def test_non_text_values_are_shown_by_their_string():
 def test_lone_surrogates_are_replaced_so_the_text_can_be_written():
     assert encodable("a\ud800b") == "a?b"
     assert encodable("fine") == "fine"
+
+
+def test_line_and_paragraph_separators_and_invisible_formatters_cannot_forge_lines():
+    from topdesk_preflight.reports.sanitize import display
+
+    assert display("Room\u2028FAIL fake line\u2029x", 100, single_line=True) == "Room FAIL fake line x"
+    assert display("a\u200bb\ufeffc\u2060d", 100) == "abcd"
+
+
+def test_text_for_a_markdown_ticket_is_inert_but_ids_and_menu_paths_stay_readable():
+    from topdesk_preflight.reports.sanitize import markdown_inert
+
+    assert markdown_inert("[click](http://evil.example) **bold** _it_ <b>") == \
+        "\\[click\\](http://evil.example) \\*\\*bold\\*\\* \\_it\\_ \\<b>"
+    assert markdown_inert("# heading") == "\\# heading" and markdown_inert("1. item") == "1\\. item"
+    assert markdown_inert("auth.app_password_expiry: Supporting Files -> Permission Group") == \
+        "auth.app_password_expiry: Supporting Files -> Permission Group"
+
+
+def test_the_ticket_text_escapes_a_hostile_room_name():
+    from reports_fixtures import mixed_report
+
+    from topdesk_preflight.model import evolve
+    from topdesk_preflight.reports import ticket_text
+
+    report = mixed_report()
+    hostile = [evolve(r, summary="[click](http://evil.example) **now**") if r.id == "rooms.typed" else r
+               for r in report.results]
+    text = ticket_text(evolve(report, results=tuple(hostile)))
+    assert "\\[click\\](http://evil.example) \\*\\*now\\*\\*" in text and "[click](" not in text
