@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from topdesk_preflight.reports.paths import default_paths
     from topdesk_preflight.reports.replay import curl_command
-    from topdesk_preflight.reports.text_report import result_line, summary_lines, ticket_text
+    from topdesk_preflight.reports.text_report import result_line, summary_lines
+    from topdesk_preflight.reports.ticket_report import ticket_text
 
 _LAZY = {
     "to_json_dict": "json_report",
@@ -34,7 +35,7 @@ _LAZY = {
     "default_paths": "paths",
     "result_line": "text_report",
     "summary_lines": "text_report",
-    "ticket_text": "text_report",
+    "ticket_text": "ticket_report",
     "curl_command": "replay",
 }
 

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from topdesk_preflight.reports.json_report import iso_utc, json_safe
 from topdesk_preflight.reports.paths import atomic_write_text
-from topdesk_preflight.reports.sanitize import display, encodable
+from topdesk_preflight.reports.sanitize import display, encodable, one_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2
@@ -40,9 +40,6 @@ _ANSI = {"ready": "32", "not_ready": "31;1", "unknown": "35;1"}
 _NAME_LIMIT = 40
 _CAUSE_LIMIT = 300
 
-
-def _one_line(value: object, limit: int) -> str:
-    return display(value, limit, single_line=True)
 
 
 def _relative(path: Path | None, base_dir: str | os.PathLike[str]) -> str | None:
@@ -133,16 +130,16 @@ def tenant_line(outcome: "TenantOutcome", *, color: bool = False) -> str:
     """The progress line printed as a tenant finishes: readiness, name, counts, time."""
     readiness = READINESS_TEXT[outcome.readiness]
     tag = _paint(readiness.upper().ljust(9), _ANSI[outcome.readiness], color)
-    name = _one_line(outcome.tenant.name, _NAME_LIMIT).ljust(_NAME_LIMIT)
+    name = one_line(outcome.tenant.name, _NAME_LIMIT).ljust(_NAME_LIMIT)
     if outcome.report is None:
-        return f"{tag} {name} {_one_line(outcome.error or '', _CAUSE_LIMIT)}"
+        return f"{tag} {name} {one_line(outcome.error or '', _CAUSE_LIMIT)}"
     c = outcome.counts
     return f"{tag} {name} {c['fail']} failed, {c['error']} errors, {c['warn']} warnings  {outcome.duration_s:.2f}s"
 
 
 def table_lines(run: "FleetRun", *, color: bool = False) -> list[str]:
     """One row per tenant: TENANT, READINESS, FAIL, ERROR, WARN, PW DAYS (left), ROOT CAUSES."""
-    names = [_one_line(o.tenant.name, _NAME_LIMIT) for o in run.outcomes]
+    names = [one_line(o.tenant.name, _NAME_LIMIT) for o in run.outcomes]
     width = max([len("TENANT"), *map(len, names)])
     lines = [f"{'TENANT':<{width}}  {'READINESS':<9}  FAIL  ERROR  WARN  {'PW DAYS':>7}  ROOT CAUSES"]
     for name, outcome in zip(names, run.outcomes):
@@ -151,7 +148,7 @@ def table_lines(run: "FleetRun", *, color: bool = False) -> list[str]:
         causes = ", ".join(check_id if check_id != "tenant" else summary
                            for check_id, summary in outcome.root_causes) or "-"
         lines.append(f"{name:<{width}}  {readiness}  {c['fail']:>4}  {c['error']:>5}  {c['warn']:>4}  "
-                     f"{_days_left_text(run.days_left(outcome)):>7}  {_one_line(causes, _CAUSE_LIMIT)}")
+                     f"{_days_left_text(run.days_left(outcome)):>7}  {one_line(causes, _CAUSE_LIMIT)}")
     return lines
 
 
@@ -163,8 +160,8 @@ def expiry_lines(run: "FleetRun", *, color: bool = False) -> list[str]:
     lines = [_paint(f"Application passwords expiring within {run.expiry_warning_days} days "
                     f"({len(notices)}):", "33;1", color)]
     for notice in notices:
-        lines.append(f"  {_one_line(notice.name, _NAME_LIMIT)}: {expiry_text(notice)} "
-                     f"({notice.expires.isoformat()}), {_one_line(notice.url, 200)}")
+        lines.append(f"  {one_line(notice.name, _NAME_LIMIT)}: {expiry_text(notice)} "
+                     f"({notice.expires.isoformat()}), {one_line(notice.url, 200)}")
     return lines
 
 
@@ -195,12 +192,12 @@ def page_context(run: "FleetRun", base_dir: str | os.PathLike[str] = ".") -> dic
     for outcome in run.outcomes:
         c = outcome.counts
         rows.append({
-            "name": _one_line(outcome.tenant.name, 200),
-            "url": _one_line(outcome.tenant.url, 300),
+            "name": one_line(outcome.tenant.name, 200),
+            "url": one_line(outcome.tenant.url, 300),
             "readiness": outcome.readiness,
             "readiness_text": READINESS_TEXT[outcome.readiness],
             "fail": c["fail"], "error": c["error"], "warn": c["warn"],
-            "causes": [(_one_line(check_id, 80), display(summary, 1_000)) for check_id, summary in outcome.root_causes],
+            "causes": [(one_line(check_id, 80), display(summary, 1_000)) for check_id, summary in outcome.root_causes],
             "expires": outcome.tenant.app_password_expires.isoformat() if outcome.tenant.app_password_expires else "",
             "days_left": _days_left_text(run.days_left(outcome)),
             "html_href": _href(_relative(outcome.html_path, base_dir)),
@@ -213,7 +210,7 @@ def page_context(run: "FleetRun", base_dir: str | os.PathLike[str] = ".") -> dic
         "total": len(run.outcomes),
         "all_ready": counts["ready"] == len(run.outcomes),
         "window": run.expiry_warning_days,
-        "expiring": [{"name": _one_line(n.name, 200), "url": _one_line(n.url, 300),
+        "expiring": [{"name": one_line(n.name, 200), "url": one_line(n.url, 300),
                       "expires": n.expires.isoformat(), "text": expiry_text(n), "expired": n.expired}
                      for n in run.expiring],
         "generated_at": iso_utc(run.generated_at),

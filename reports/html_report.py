@@ -45,9 +45,9 @@ from topdesk_preflight.reports.text_report import (
     STATUS_TAGS,
     counts_text,
     readiness_note,
-    ticket_text,
     verdict_text,
 )
+from topdesk_preflight.reports.ticket_report import ticket_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2

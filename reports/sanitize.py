@@ -10,6 +10,7 @@ the HTML and the terminal show it through these functions.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 ELLIPSIS = "\u2026"
 
@@ -65,3 +66,52 @@ def clip(text: str, limit: int) -> str:
 def display(value: object, limit: int, *, single_line: bool = False) -> str:
     """Cleaned and clipped: what a person should see of a value from TOPdesk."""
     return clip(clean_text(value, single_line=single_line), limit)
+
+
+# --- terminal columns ---------------------------------------------------------------------------
+
+def char_columns(char: str) -> int:
+    """How many terminal columns ``char`` takes: 0 for combining marks, 2 for wide (CJK) characters."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def columns(text: str) -> int:
+    """The width of ``text`` on a terminal, in columns (escape sequences are not counted)."""
+    return sum(char_columns(c) for c in _ESCAPE_SEQUENCE.sub("", text))
+
+
+def _prefix_within(text: str, width: int) -> str:
+    used = 0
+    for index, char in enumerate(text):
+        used += char_columns(char)
+        if used > width:
+            return text[:index]
+    return text
+
+
+LINE_LIMIT = 400  # a value longer than this on one line is noise; the reports hold it in full
+
+
+def one_line(value: object, limit: int = LINE_LIMIT) -> str:
+    """``value`` as display text on a single line (newlines and separators are spaces), clipped to ``limit``."""
+    return display(value, limit, single_line=True)
+
+
+def clip_words(text: str, width: int) -> str:
+    """``text`` fitted to ``width`` terminal columns, cut at a word boundary and ending in an ellipsis.
+
+    A word longer than half the width (a URL, a 10,000-character name) is cut
+    where the width ends: nothing else could fit it.
+    """
+    if columns(text) <= width:
+        return text
+    if width <= 1:
+        return ELLIPSIS[:max(width, 0)]
+    kept = _prefix_within(text, width - 1)
+    if len(kept) < len(text) and not text[len(kept)].isspace() and not kept[-1:].isspace():
+        space = kept.rfind(" ")
+        if space >= len(kept) // 2:
+            kept = kept[:space]
+    return kept.rstrip(" ,;:") + ELLIPSIS

@@ -1,22 +1,31 @@
-"""What the terminal shows: one line per check as it finishes, then the verdict and what to fix.
+"""What the terminal shows: one fitted line per check, then the verdict and what to fix.
+
+The lines come in catalogue order with the blocked checks folded
+(``progress_lines.ProgressLines``); the ticket text is ``ticket_text``'s.
+Every progress line fits the terminal (80 columns unless a terminal says
+otherwise) and shows what the check *found* (its summary), clipped at a word;
+the checks a failure blocks are folded into one line per cause. The summary
+block wraps instead of clipping, with a hanging indent under each number. The
+ticket text is plain text that stays inert when pasted into a markdown ticket.
 
 Everything that came from TOPdesk passes through ``sanitize.display`` first:
 a room name holding an escape sequence must not be able to recolour or
-rewrite the operator's terminal. Colour is added only when ``color=True``
-(the CLI decides: a terminal, and ``NO_COLOR`` unset).
+rewrite the operator's terminal, a U+2028 counts as a space and a bidi override
+or zero-width character is removed. Colour is added only when ``color=True`` (the CLI decides: a terminal,
+and ``NO_COLOR`` unset).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+import shutil
+import textwrap
+from typing import TYPE_CHECKING, Sequence, TextIO
 
 from topdesk_preflight.reports.diagnosis import (
     change_text, network_failed, problems, root_causes, step_count, unexplained_warnings,
 )
-from topdesk_preflight.reports.sanitize import display, markdown_inert
+from topdesk_preflight.reports.sanitize import ELLIPSIS, clip_words, columns, one_line
 from topdesk_preflight.vantage import STATEMENT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,16 +42,31 @@ _VERDICT_ANSI = {"ready": "32;1", "not_ready": "31;1", "unknown": "35;1"}
 #: Shown after a result line when --compare found a change worth a look.
 CHANGE_TAGS = {"fixed": "[fixed]", "newly_broken": "[newly broken]", "still_broken": "[still broken]"}
 _RESET = "\x1b[0m"
-_LINE_LIMIT = 400  # a summary longer than this is noise in a terminal; the reports hold it in full
-_ID_WIDTH = 30
+_BLOCK_LIMIT = 1_000  # the summary block wraps a finding's summary (the rooms it names) up to this long
+#: The id column: wide enough for the catalogue's longest id (permissions.supporting_files).
+_ID_WIDTH = 28
+#: The width when the output is not a terminal (a pipe, a file, a CI log), and the narrowest fitted.
+DEFAULT_WIDTH = 80
+MIN_WIDTH = 40
+#: A duration is worth showing on a progress line only from this long.
+SLOW_S = 1.0
+#: The lines around ``--ticket-text`` when other output shares the stream.
 
 
 def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}{_RESET}" if color else text
 
 
-def _one_line(value: object, limit: int = _LINE_LIMIT) -> str:
-    return display(value, limit, single_line=True)
+
+def terminal_width(stream: TextIO) -> int:
+    """The columns a line may take on ``stream``: the terminal's width on a terminal, else 80."""
+    try:
+        is_terminal = stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        is_terminal = False
+    if not is_terminal:
+        return DEFAULT_WIDTH
+    return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
 
 
 def status_tag(status: str, *, color: bool) -> str:
@@ -63,6 +87,21 @@ def unassessed(report: "Report") -> list["CheckResult"]:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _wrap(text: str, width: int | None, *, indent: int | str = 0, first: str = "") -> list[str]:
+    """``first + text`` as lines of at most ``width`` columns, continuing under ``indent``.
+
+    ``indent`` is a column count or the prefix itself. ``width=None`` keeps one
+    logical line (for a caller that wraps by itself). Words are never split
+    unless one alone is wider than the line (a URL, a very long name).
+    """
+    if width is None:
+        return [first + text]
+    hang = " " * indent if isinstance(indent, int) else indent
+    lines = textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=hang,
+                          break_on_hyphens=False, break_long_words=True)
+    return lines or [first.rstrip()]
 
 
 def enable_flags(report: "Report") -> str:
@@ -120,89 +159,59 @@ def readiness_note(report: "Report") -> str | None:
             "run cleanly.")
 
 
-def result_line(result: "CheckResult", *, color: bool) -> str:
-    """``FAIL  rooms.typed                    Every room ... is typed Room or Desk  0.12s``."""
-    status = result.status.value
-    check_id = _one_line(result.id, 80).ljust(_ID_WIDTH)
-    title = _one_line(result.title or result.summary, 120)
-    line = f"{status_tag(status, color=color)} {check_id} {title}  {result.duration_s:.2f}s"
+def _duration(result: "CheckResult") -> str:
+    return f"{result.duration_s:.1f}s" if result.duration_s >= SLOW_S else ""
+
+
+def _suffixes(result: "CheckResult") -> list[str]:
+    """What a progress line must keep whatever it clips: duration, not checked, silenced, compare."""
+    found = [_duration(result)]
     if result.not_checked:
-        line += f"  (not checked: give {_one_line(result.enable_with, 120)})"
+        found.append(f"(not checked: give {one_line(result.enable_with, 60)})")
     if result.silenced is not None:
-        line += "  (silenced)"
+        found.append("(silenced)")
     if result.change in CHANGE_TAGS:
-        line += "  " + CHANGE_TAGS[result.change]
+        found.append(CHANGE_TAGS[result.change])
+    return [suffix for suffix in found if suffix]
+
+
+def fit_line(status: str, label: str, text: str, suffixes: Sequence[str], *, color: bool, width: int) -> str:
+    """``TAG   label  text  suffix…`` in at most ``width`` columns: the text is clipped at a word first.
+
+    When the aligned label leaves too little room, the label loses its padding;
+    then the text shrinks to "…", and the suffixes are kept to the last.
+    """
+    tag = STATUS_TAGS.get(status, status.upper())
+    tail = "".join(f"  {suffix}" for suffix in suffixes)
+    line = ""
+    for head in (f"{tag.ljust(5)} {label} ", f"{tag.ljust(5)} {label.strip()} "):
+        room = width - columns(head) - columns(tail)
+        if room >= 12 or not text:
+            line = head + clip_words(text, max(room, 0)) + tail
+            break
+    else:
+        line = f"{tag.ljust(5)} {label.strip()} {ELLIPSIS}{tail}"
+    line = clip_words(line.rstrip(), width)
+    if color and line.startswith(tag):
+        return _paint(tag, _ANSI.get(status, "0"), True) + line[len(tag):]
     return line
 
 
-def _file_facts(files: Iterable[Any]) -> list[tuple[str, str | None]]:
-    """``(name, sha256 or None)`` for each path (hashed when it exists) or ``(name, sha256)`` pair."""
-    facts: list[tuple[str, str | None]] = []
-    for item in files:
-        if isinstance(item, tuple):
-            facts.append((str(item[0]), item[1]))
-            continue
-        path = Path(item)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
-        facts.append((path.name, digest))
-    return facts
+def result_line(result: "CheckResult", *, color: bool, width: int = DEFAULT_WIDTH,
+                summary: str | None = None) -> str:
+    """``FAIL  rooms.typed                  2 rooms in branch 'HQ Stockholm' have no type…``.
 
-
-def ticket_text(report: "Report", *, files: Iterable[Any] = ()) -> str:
-    """A short plain-text summary to paste into a support ticket (``--ticket-text``).
-
-    The verdict and each root cause with its first step lead; then what the
-    vendor guide's "Still need help?" asks for: the TOPdesk version, the guide
-    steps where the issue occurred, the operator email and the permission
-    groups. ``files`` are the report files to attach, as paths (hashed when they
-    exist) or ``(name, sha256)`` pairs, so support can tell the attachment is
-    the report the text describes.
+    The status tag, the check id and what the check found (its summary, not its
+    title), fitted to ``width`` columns and clipped at a word with "…"; a
+    duration only when it took a second or more; then, kept whatever is
+    clipped, "(not checked: give --flag)", "(silenced)" and the --compare tag.
     """
-    ticket = report.ticket
-    unknown = "(unknown)"
-    lines = [f"topdesk-preflight verdict: {verdict_text(report)}",
-             f"TOPdesk: {_ticket(report.target.url)} (operator login {_ticket(report.target.username)}),"
-             f" checked {_when(report)} with {_ticket(report.tool_name)} {_ticket(report.tool_version)}"]
-    changes = change_text(report)
-    if changes:
-        lines.append(f"Compared with the earlier report: {_ticket(changes)}")
-    found = problems(report)
-    if found:
-        lines.append("Root causes (fix these first):")
-    for number, problem in enumerate(found, start=1):
-        result = problem.result
-        lines.append(f"  {number}. {', '.join(_ticket(i, 80) for i in problem.check_ids)} "
-                     f"({result.status.value}): {_ticket(result.summary, 300)}")
-        for step_number, step in enumerate(problem.steps, start=1):
-            lines.append(f"     Step {step_number}: {_ticket(step, 300)}")
-        if problem.blocked:
-            lines.append(f"     Blocks: {', '.join(_ticket(b.id, 80) for b in problem.blocked)}")
-    if report.not_checked:
-        lines.append(f"Not checked (a setting was not given): "
-                     f"{', '.join(_ticket(r.id, 80) for r in report.not_checked)}; give {enable_flags(report)}")
-    version = _ticket(ticket.topdesk_version or unknown)
-    if report.target.product_version:
-        version += f" (product version {_ticket(report.target.product_version)})"
-    lines.append(f"TOPdesk version: {version}")
-    lines.append("Guide steps where the issue occurred: "
-                 + ("; ".join(_ticket(s, 200) for s in ticket.failed_steps)
-                    or "(none: nothing failed)"))
-    lines.append(f"Operator email: {_ticket(ticket.operator_email or unknown)}")
-    lines.append("Permission groups: "
-                 + (", ".join(_ticket(g, 200) for g in ticket.permission_groups) or unknown))
-    facts = _file_facts(files)
-    if facts:
-        lines.append("Report files:")
-        lines += [f"  {_ticket(name, 300)}" + (f"  SHA-256 {digest}" if digest else "") for name, digest in facts]
-    return report.redact("\n".join(lines) + "\n")
+    check_id = one_line(result.id, 80).ljust(_ID_WIDTH)
+    text = one_line(summary if summary is not None else (result.summary or result.title))
+    return fit_line(result.status.value, check_id, text, _suffixes(result), color=color, width=width)
 
 
-def _ticket(value: object, limit: int = _LINE_LIMIT) -> str:
-    """One value of the ticket text: one line, and inert when pasted into a markdown ticket system."""
-    return markdown_inert(_one_line(value, limit))
-
-
-def _when(report: "Report") -> str:
+def generated_text(report: "Report") -> str:
     return report.generated_at.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if report.generated_at.tzinfo else "")
 
 
@@ -212,84 +221,112 @@ def vantage_line(report: "Report") -> str | None:
         return None
     vantage = report.vantage or {}
     addresses = ", ".join(
-        f"{_one_line(a.get('address', '?'), 60)} ({'private' if a.get('private') else 'public'})"
+        f"{one_line(a.get('address', '?'), 60)} ({'private' if a.get('private') else 'public'})"
         for a in vantage.get("resolved_addresses") or [] if isinstance(a, dict))
-    where = f"Checked from {_one_line(vantage.get('machine') or 'this machine', 100)}"
+    where = f"Checked from {one_line(vantage.get('machine') or 'this machine', 100)}"
     if addresses:
-        where += f", which resolved {_one_line(vantage.get('target_host') or 'TOPdesk', 200)} to {addresses}"
+        where += f", which resolved {one_line(vantage.get('target_host') or 'TOPdesk', 200)} to {addresses}"
     if vantage.get("proxy"):
-        where += f", through the proxy {_one_line(vantage['proxy'], 200)}"
+        where += f", through the proxy {one_line(vantage['proxy'], 200)}"
     statement = vantage.get("statement") or STATEMENT
-    return f"{where}. {_one_line(statement, 400)}"
+    return f"{where}. {one_line(statement, 400)}"
 
 
 def summary_lines(report: "Report", *, color: bool,
-                  paths: Sequence[str | os.PathLike[str]] = ()) -> list[str]:
+                  paths: Sequence[str | os.PathLike[str]] = (), width: int | None = None) -> list[str]:
     """The closing block: verdict, counts, changes, run warnings, the root causes with their steps, paths.
 
-    Each root cause lists, right under its steps, the checks it blocked ("SKIP
-    x  blocked by y"), so the reader fixes the cause and not the skipped symptoms.
+    Each root cause names, right under its steps, the checks it blocked in one
+    line ("Blocks 15 checks (skipped until fixed): ..."), so the reader fixes
+    the cause and not the skipped symptoms. With ``width`` every line is
+    wrapped to it, continuing under its number or label (never at column 0)
+    and never cut: a failure's summary names the rooms, and they all show.
+    Without ``width`` each item stays one line, for a caller that wraps.
     """
-    lines = ["", _paint(verdict_text(report), _VERDICT_ANSI[report.readiness], color), counts_text(report)]
+    def add(text: str, *, indent: int | str = 0, first: str = "", paint: str | None = None) -> None:
+        for line in _wrap(text, width, indent=indent, first=first):
+            lines.append(_paint(line, paint, color) if paint else line)
+
+    lines: list[str] = [""]
+    add(verdict_text(report), indent=2, paint=_VERDICT_ANSI[report.readiness])
+    add(counts_text(report), indent=2)
     changes = change_text(report)
     if changes:
-        lines.append(f"Compared with the earlier report: {_one_line(changes)}")
+        add(one_line(changes), first="Compared with the earlier report: ", indent=2)
     note = readiness_note(report)
     if note:
-        lines.append(note)
+        add(note, indent=2)
     for warning in report.warnings:
-        lines.append(_paint(f"WARNING: {_one_line(warning)}", "33;1", color))
+        add(one_line(warning, _BLOCK_LIMIT), first="WARNING: ", indent=9, paint="33;1")
     for detected in report.detected:
-        lines.append(f"DETECTED: {_one_line(detected)}")
+        add(one_line(detected, _BLOCK_LIMIT), first="DETECTED: ", indent=10)
     where = vantage_line(report)
     if where:
-        lines.append(_paint(f"NOTE: {where}", "33;1", color))
+        add(where, first="NOTE: ", indent=6, paint="33;1")
     found = problems(report)
     if found:
         lines += ["", f"What to fix first ({_plural(len(found), 'problem')}, "
                       f"{_plural(step_count(report), 'step')}):"]
     for problem in found:
-        lines += _problem_lines(problem, color=color)
+        lines += _problem_lines(problem, color=color, width=width)
     warned = unexplained_warnings(report)
     if warned:
         lines += ["", "Worth a look (does not block HCP):"]
-        lines += [f"{status_tag('warn', color=color)} {_one_line(r.id, 80)}: {_one_line(r.summary)}"
-                  for r in warned]
+        for r in warned:
+            lines += _tagged("warn", f"{one_line(r.id, 80)}: {one_line(r.summary, _BLOCK_LIMIT)}",
+                             color=color, width=width)
     if report.not_checked:
         lines += ["", f"Not checked, because a setting was not given ({len(report.not_checked)}):"]
-        lines += [f"{status_tag('skipped', color=color)} {_one_line(r.id, 80)}: give "
-                  f"{_one_line(r.enable_with, 120)}" for r in report.not_checked]
+        for r in report.not_checked:
+            lines += _tagged("skipped", f"{one_line(r.id, 80)}: give {one_line(r.enable_with, 120)}",
+                             color=color, width=width)
     silenced = [r for r in report.sorted_results() if r.silenced is not None]
     if silenced:
         lines += ["", f"Silenced by the config file ({len(silenced)} silenced, not counted):"]
-        lines += [f"{status_tag(r.status.value, color=color)} {_one_line(r.id, 80)}: "
-                  f"{_one_line(r.silenced, 200)}" for r in silenced]
+        for r in silenced:
+            lines += _tagged(r.status.value, f"{one_line(r.id, 80)}: {one_line(r.silenced, 300)}",
+                             color=color, width=width)
     if paths:
         lines += ["", "Reports:"]
-        lines += [f"  {os.fspath(p)}" for p in paths]
+        lines += [f"  {os.fspath(p)}" for p in paths]  # a path is never wrapped: it must stay copyable
     return [report.redact(line) for line in lines]
 
 
-def _problem_lines(problem: "Problem", *, color: bool) -> list[str]:
+def _tagged(status: str, text: str, *, color: bool, width: int | None, indent: int = 0) -> list[str]:
+    """``TAG   text`` wrapped under the text, the tag coloured on the first line only."""
+    pad = " " * indent
+    tag = STATUS_TAGS.get(status, status.upper()).ljust(5)
+    wrapped = _wrap(text, width, first=f"{pad}{tag} ", indent=indent + 6)
+    head = wrapped[0]
+    if color:
+        head = pad + status_tag(status, color=True) + head[len(pad) + 5:]
+    return [head] + wrapped[1:]
+
+
+def _problem_lines(problem: "Problem", *, color: bool, width: int | None = None) -> list[str]:
     """One problem: its first cause, the other causes the same fix resolves, the steps once, what it unblocks."""
     result = problem.result
-    lines = [f"{status_tag(result.status.value, color=color)} {_one_line(result.id, 80)}: "
-             f"{_one_line(result.summary)}{_change_suffix(result)}"]
+    lines = _tagged(result.status.value, f"{one_line(result.id, 80)}: "
+                    f"{one_line(result.summary, _BLOCK_LIMIT)}{_change_suffix(result)}",
+                    color=color, width=width)
     for cause in problem.causes[1:]:
         other = cause.result
-        lines.append(f"      Same fix: {_one_line(other.id, 80)} ({other.status.value}): "
-                     f"{_one_line(other.summary)}{_change_suffix(other)}")
+        lines += _wrap(f"{one_line(other.id, 80)} ({other.status.value}): "
+                       f"{one_line(other.summary, _BLOCK_LIMIT)}{_change_suffix(other)}",
+                       width, first="      Same fix: ", indent=16)
     if problem.guide_sections:
-        lines.append(f"      Guide: {_one_line('; '.join(problem.guide_sections), 300)}")
+        lines += _wrap(one_line("; ".join(problem.guide_sections), 300), width, first="      Guide: ",
+                       indent=13)
     for number, step in enumerate(problem.steps, start=1):
-        lines.append(f"      {number}. {_one_line(step)}")
-    for blocked in problem.blocked:
-        by = [c.result.id for c in problem.causes if blocked in c.blocked]
-        lines.append(f"      {status_tag('skipped', color=color)} {_one_line(blocked.id, 80)}  "
-                     f"blocked by {_one_line(', '.join(by), 200)}")
+        first = f"      {number}. "
+        lines += _wrap(one_line(step, _BLOCK_LIMIT), width, first=first, indent=len(first))
+    if problem.blocked:
+        names = ", ".join(one_line(b.id, 80) for b in problem.blocked)
+        lines += _wrap(names, width, first=f"      Blocks {_plural(len(problem.blocked), 'check')} "
+                                           "(skipped until fixed): ", indent=8)
     for warning in problem.explains:
-        lines.append(f"      {status_tag('warn', color=color)} {_one_line(warning.id, 80)}: "
-                     f"{_one_line(warning.summary)} (the same fix)")
+        lines += _tagged("warn", f"{one_line(warning.id, 80)}: {one_line(warning.summary, _BLOCK_LIMIT)} "
+                         "(the same fix)", color=color, width=width, indent=6)
     return lines
 
 

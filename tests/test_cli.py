@@ -191,7 +191,7 @@ class TestBeyondOneRun:
 
     def test_ticket_text_is_printed_for_pasting(self, tmp_path):
         proc = run_cli("--demo", "--no-html", "--output-dir", str(tmp_path), "--ticket-text")
-        assert "TOPdesk version: 3.7.4" in proc.stdout
+        assert "TOPdesk version: TOPdesk 16.6.7 (REST API 3.7.4)" in proc.stdout
         assert "Operator email: hcp@acme.example" in proc.stdout
 
     def test_fleet_is_a_subcommand(self, tmp_path):

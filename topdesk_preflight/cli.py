@@ -253,6 +253,35 @@ class ProgressStream:
             silence_stream(self.stream)
 
 
+def _catalogue_order(settings: Any) -> list[Any]:
+    """The selected checks in catalogue order, the order progress lines come in ([] if unknown yet).
+
+    A selection that cannot be made (a typo in --only) is run_preflight's to report as a settings
+    error; the progress lines then have nothing to order.
+    """
+    try:
+        from topdesk_preflight.registry import load_catalogue
+
+        return list(load_catalogue().select(settings.only, settings.skip))
+    except Exception:
+        return []
+
+
+def _as_silenced(result: Any, settings: Any) -> Any:
+    """``result`` marked as a config-file silence will mark it in the report, for its progress line."""
+    silences = getattr(settings, "silences", ())
+    if not silences:
+        return result
+    from datetime import datetime, timezone
+
+    from topdesk_preflight.runner import apply_silences
+
+    try:
+        return apply_silences([result], silences, datetime.now(timezone.utc).date())[0][0]
+    except Exception:  # a progress line is never worth a failed run
+        return result
+
+
 def list_checks(stream: TextIO) -> int:
     from topdesk_preflight.registry import RegistryError, load_catalogue
 
@@ -280,26 +309,44 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in names}
 
 
-_debug_handler: logging.Handler | None = None
+_log_handler: logging.Handler | None = None
+
+
+def _not_in_the_summary(record: logging.LogRecord) -> bool:
+    """Drop a warning the run's summary says anyway (``extra={"in_summary": True}``), so it is said once."""
+    return not getattr(record, "in_summary", False)
 
 
 def _setup_logging(debug: bool) -> None:
-    """--debug: requests (method, path, status, time) to stderr; one handler however often main() runs."""
-    global _debug_handler
-    if not debug:
-        return
+    """The package's log lines on stderr, redacted; one handler however often main() runs.
+
+    Without --debug only warnings show, as "WARNING: ..." (a warning the
+    summary repeats is dropped); with --debug every request (method, path,
+    status, time) and urllib3's connection lines too. Either way the handler's
+    last pass removes secrets and terminal escapes.
+    """
+    global _log_handler
     from topdesk_preflight.redaction import RedactingFilter
 
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter())  # the last pass: no secret, no terminal escape reaches stderr
-    for name, level in (("topdesk_preflight", logging.DEBUG), ("urllib3", logging.INFO)):
+    handler.addFilter(RedactingFilter())
+    levels: tuple[tuple[str, int], ...]
+    if debug:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        levels = (("topdesk_preflight", logging.DEBUG), ("urllib3", logging.INFO))
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        handler.addFilter(_not_in_the_summary)
+        levels = (("topdesk_preflight", logging.WARNING),)
+    for name in ("topdesk_preflight", "urllib3"):
+        if _log_handler is not None:
+            logging.getLogger(name).removeHandler(_log_handler)
+    for name, level in levels:
         logger = logging.getLogger(name)
         logger.setLevel(level)
-        if _debug_handler is not None:
-            logger.removeHandler(_debug_handler)
         logger.addHandler(handler)
-    _debug_handler = handler
+    _log_handler = handler
 
 
 def _use_color(stream: TextIO) -> bool:
@@ -412,6 +459,9 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
     """Run, print and write the reports for ``settings``; return the exit code."""
     extras = extras or {}
     from topdesk_preflight import reports
+    from topdesk_preflight.reports.progress_lines import ProgressLines
+    from topdesk_preflight.reports.text_report import terminal_width
+    from topdesk_preflight.reports.ticket_report import ticket_block
     from topdesk_preflight.runner import run_preflight
 
     check_output_paths(settings.output_dir, json_path=settings.json_path, html_path=settings.html_path,
@@ -420,15 +470,20 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
     out = sys.stderr if json_to_stdout else sys.stdout
     progress = ProgressStream(out)
     color = _use_color(out)
-    if settings.insecure:
-        progress.write_line("WARNING: --insecure: TLS certificates are NOT verified; anyone on the path could "
-                            "impersonate TOPdesk. The report says so too.")
+    width = terminal_width(out)
+    # One line per check in catalogue order, fitted to the width; --insecure is said once, by the
+    # summary's WARNING line (the report's warning), not here as well.
+    lines = ProgressLines(_catalogue_order(settings), color=color, width=width)
 
     def on_result(result: Any) -> None:
         if not settings.quiet:
-            progress.write_line(reports.result_line(result, color=color))
+            for line in lines.add(_as_silenced(result, settings)):
+                progress.write_line(line)
 
     report = run_preflight(settings, on_result=on_result)
+    if not settings.quiet:
+        for line in lines.finish():
+            progress.write_line(line)
     if extras.get("previous") is not None:
         from topdesk_preflight.compare import change_lines, compare
 
@@ -462,13 +517,14 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
                 written.append(produce())
         except Exception as exc:
             unwritten.append((what, exc))
-    for line in reports.summary_lines(report, color=color, paths=written):
+    for line in reports.summary_lines(report, color=color, paths=written, width=width):
         out.write(line + "\n")
     if extras.get("previous") is not None:
         for line in change_lines(report)[2:]:  # the counts are in the summary already; add the lists
             out.write(line + "\n")
-    if extras.get("ticket_text"):
-        out.write("\n" + reports.ticket_text(report, files=written).rstrip("\n") + "\n")
+    if extras.get("ticket_text"):  # last, between a start and an end line: exactly what to paste
+        for line in ticket_block(report, files=written):
+            out.write(line + "\n")
     out.flush()
     if unwritten:
         return _report_unwritten(unwritten)

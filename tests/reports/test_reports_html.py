@@ -63,7 +63,7 @@ def test_run_warnings_are_loud(pages):
 
 def test_the_ticket_block_holds_what_the_guide_asks_for_in_one_copyable_block(pages):
     ticket = parse(pages["mixed"]).find("pre", id="ticket-text").text()
-    assert "TOPdesk version: 3.7.2" in ticket
+    assert "TOPdesk version: TOPdesk 2024.3 (REST API 3.7.2)" in ticket
     assert "Guide steps where the issue occurred: Rooms do not appear in HCP import; Registering a permission group" in ticket
     assert "rooms.typed (fail): 2 of 5 rooms in HQ Stockholm have no Room or Desk type." in ticket
     assert "Operator email: hcp@acme.com" in ticket

@@ -17,7 +17,7 @@ from reports_fixtures import (
 
 from topdesk_preflight.model import CheckResult, evolve
 from topdesk_preflight.reports import result_line, summary_lines
-from topdesk_preflight.reports.text_report import ticket_text
+from topdesk_preflight.reports.ticket_report import ticket_text
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ANY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -31,12 +31,20 @@ def result_of(report, check_id):
     ("network.dns", "PASS"), ("auth.app_password_expiry", "WARN"), ("rooms.typed", "FAIL"),
     ("permissions.reservations", "ERROR"), ("rooms.reservable", "SKIP"),
 ])
-def test_a_result_line_shows_tag_id_title_and_time(check_id, tag):
+def test_a_result_line_shows_tag_id_and_what_was_found_without_a_sub_second_time(check_id, tag):
     result = result_of(mixed_report(), check_id)
     line = result_line(result, color=False)
     assert line.startswith(tag)
-    assert f" {check_id} " in line and result.title in line
-    assert line.endswith(f"{result.duration_s:.2f}s")
+    assert f" {check_id} " in line and result.title not in line
+    words = line.split(check_id, 1)[1].split()
+    assert " ".join(words).rstrip("\u2026") in result.summary  # the summary, clipped at a word
+    assert not re.search(r"\d\.\d\ds$", line) and len(line) <= 80
+
+
+def test_a_duration_is_shown_only_from_one_second():
+    result = evolve(result_of(mixed_report(), "rooms.typed"), duration_s=2.34)
+    assert result_line(result, color=False).endswith("  2.3s")
+    assert not result_line(evolve(result, duration_s=0.99), color=False).endswith("s")
 
 
 def test_result_lines_line_up_in_columns():
@@ -72,8 +80,11 @@ def test_a_newline_in_a_title_cannot_break_the_one_line_format():
 
 def test_very_long_text_is_shortened_in_the_terminal():
     lines = summary_lines(hostile_report(), color=False)
-    assert max(len(line) for line in lines) < 500
+    assert max(len(line) for line in lines) < 1_100
     assert any(line.endswith("\u2026") for line in lines)
+    wrapped = summary_lines(hostile_report(), color=False, width=80)
+    assert max(len(line) for line in wrapped) <= 80 and len(wrapped) < 60
+    assert any(line.endswith("\u2026") for line in wrapped)
 
 
 def test_ready_summary_says_so_with_counts_and_paths():
@@ -93,7 +104,7 @@ def test_not_ready_summary_lists_each_root_cause_with_numbered_steps_and_what_it
     assert block[1] == "      Guide: Rooms do not appear in HCP import"
     assert block[2].startswith("      1. TOPdesk administrator: Open the room Aurora 2.08")
     assert block[3].startswith("      2. Open the room Borealis 3.01")
-    assert block[4] == "      SKIP  rooms.reservable  blocked by rooms.typed"
+    assert block[4] == "      Blocks 1 check (skipped until fixed): rooms.reservable"
     assert block[5].startswith("ERROR permissions.reservations: TOPdesk answered 503")
     assert "      1. Run the preflight again in a few minutes." in block
 
@@ -123,7 +134,7 @@ def test_only_errors_means_readiness_unknown_and_the_summary_says_why():
 
 def test_ticket_text_holds_what_the_guide_asks_for():
     text = ticket_text(mixed_report())
-    assert "TOPdesk version: 3.7.2 (product version 2024.3)" in text
+    assert "TOPdesk version: TOPdesk 2024.3 (REST API 3.7.2)" in text  # the product's, as the guide asks
     assert "Guide steps where the issue occurred: Rooms do not appear in HCP import; Registering a permission group" in text
     assert "  2. permissions.reservations (error): TOPdesk answered 503 Service Unavailable three times." in text
     assert "Operator email: hcp@acme.com" in text

@@ -98,7 +98,7 @@ def build_session(settings: Settings, context: ssl.SSLContext) -> requests.Sessi
     if settings.insecure:
         log.warning("TLS certificate verification is OFF (--insecure): the connection to %s is "
                     "encrypted but not authenticated. Use --ca-bundle instead where you can.",
-                    settings.host)
+                    settings.host, extra={"in_summary": True})  # the report's warnings say it too
         warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
     session = requests.Session()
     # HTTPS_PROXY / NO_PROXY are honoured, as HCP's host would use them, but read once here: with
