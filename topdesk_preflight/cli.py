@@ -133,9 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     real defect is called a bug (exit 3), and nothing prints a traceback.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    from topdesk_preflight.interrupt import ctrl_c_stops_everything
+
     try:
         try:
-            return _main(argv)
+            with ctrl_c_stops_everything():
+                return _main(argv)
         finally:
             sys.stdout.flush()  # so a closed pipe shows here, not in the interpreter's own flush at exit
     except KeyboardInterrupt:

@@ -25,6 +25,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from topdesk_preflight.interrupt import INTERRUPT_POLL_S, stop_if_interrupted
 from topdesk_preflight.model import (
     ACTOR_HCP,
     ACTOR_NETWORK,
@@ -180,6 +181,7 @@ def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int
 
     schedule()
     while pending or running:
+        stop_if_interrupted()  # Ctrl-C: no report for a run cut short (topdesk_preflight.interrupt)
         now = time.monotonic()
         if now >= deadline:
             for check_id in list(running):
@@ -192,7 +194,7 @@ def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int
                 finish(check_id, CheckResult.errored(
                     f"not run: the run's deadline of {deadline_s:g} s was reached first"))
             break
-        waits = [deadline - now]
+        waits = [deadline - now, INTERRUPT_POLL_S]
         for check_id, t0 in running.items():
             if t0 is not None:
                 waits.append(t0 + _timeout_for(by_id[check_id], check_timeout) - now)
@@ -223,6 +225,7 @@ def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int
         schedule()
     for _ in workers:
         tasks.put(None)
+    stop_if_interrupted()  # the requests Ctrl-C cut short ended the checks, but that is no result to report
     return [results[s.id] for s in specs]
 
 

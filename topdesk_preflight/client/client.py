@@ -7,7 +7,8 @@ What it guarantees, and why:
   is sent (and the session's adapter refuses them again). A readiness check must never
   change the customer's TOPdesk.
 * **Bounded.** One pooled ``requests.Session``; every request has a (connect, read)
-  time-out, capped to the time left before the run's deadline (:mod:`.budget`). Retries
+  time-out, capped to the time left before the run's deadline (:mod:`.budget`), and a
+  wall-clock cap on the whole request that shuts its socket down (:mod:`.wall_clock`). Retries
   (:mod:`.retry`, the only retry layer: the adapter's own are 0) happen only for idempotent
   reads on transport errors, 429, 502, 503 and 504, with jittered exponential back-off,
   ``Retry-After`` honoured, each wait capped at ``MAX_WAIT_S``, and never a sleep past the
@@ -45,6 +46,7 @@ from topdesk_preflight.client.paging import PAGING_PARAMETERS, PERSON_V2_COLLECT
 from topdesk_preflight.client.response import ApiResponse, decode as decode_response
 from topdesk_preflight.client.retry import default_backoff, retrying
 from topdesk_preflight.client.transport import LIBRARY_ERRORS, Attempt, build_session, refuse_unless_read, translate
+from topdesk_preflight.client.wall_clock import wall_clock
 from topdesk_preflight.errors import BadResponseError, RequestTimeout, TopdeskError
 from topdesk_preflight.model import RequestRecord
 from topdesk_preflight.paging import Paging
@@ -213,16 +215,28 @@ class TopdeskClient:
             raise error
         connect_s = self.budget.cap(self.settings.connect_timeout, left)
         read_s = self.budget.cap(self.settings.timeout, left)
+        # The whole request (connect, headers, body) may take its two time-outs together, never past
+        # the deadline: per-read time-outs alone let a server trickle bytes for ever (.wall_clock).
+        wall_s = min(left, connect_s + read_s)
         started = time.monotonic()
         try:
-            env = self._session.merge_environment_settings(prepared.url, {}, True, self._verify, None)
-            # Never followed: a redirect on an API call is a proxy or single sign-on answering instead of
-            # TOPdesk, and following it would blame the configured host for the other one's faults.
-            raw = self._session.send(prepared.copy(), timeout=(connect_s, read_s), allow_redirects=False, **env)
-            try:
-                body = self._read_body(raw, method, path)
-            finally:
-                raw.close()
+            with wall_clock(wall_s) as watch:
+                try:
+                    env = self._session.merge_environment_settings(prepared.url, {}, True, self._verify, None)
+                    # Never followed: a redirect on an API call is a proxy or single sign-on answering instead
+                    # of TOPdesk, and following it would blame the configured host for the other one's faults.
+                    raw = self._session.send(prepared.copy(), timeout=(connect_s, read_s), allow_redirects=False,
+                                             **env)
+                    try:
+                        body = self._read_body(raw, method, path)
+                    finally:
+                        raw.close()
+                    if watch.fired:  # the shut socket read as end-of-file: what arrived is not the answer
+                        raise self._cut_off(method, path, wall_s, deadline=wall_s >= left)
+                except LIBRARY_ERRORS:
+                    if watch.fired:
+                        raise self._cut_off(method, path, wall_s, deadline=wall_s >= left) from None
+                    raise
         except TopdeskError as failure:
             note(None, time.monotonic() - started, 0, failure)
             raise
@@ -238,6 +252,16 @@ class TopdeskClient:
                                method=method)
         note(response.status, elapsed, len(body), None)
         return response
+
+    @staticmethod
+    def _cut_off(method: str, path: str, wall_s: float, *, deadline: bool) -> RequestTimeout:
+        """The error for a request its wall clock ended: the server kept it open, bytes or not."""
+        if deadline:
+            return RequestTimeout(f"{method} {path}: no complete answer before the run's deadline (the server "
+                                  "kept the request open); the connection was closed.", path=path, phase="deadline")
+        return RequestTimeout(f"{method} {path}: no complete answer within {wall_s:.3g} s (the connect and read "
+                              "time-outs together; the server kept the request open); the connection was closed.",
+                              path=path, phase="read")
 
     def _read_body(self, raw: requests.Response, method: str, path: str) -> bytes:
         """Read the whole body, but never past the deadline: a trickling body is a read time-out.

@@ -26,6 +26,7 @@ from attrs import frozen
 from requests.adapters import HTTPAdapter
 
 from topdesk_preflight import errors
+from topdesk_preflight.client.wall_clock import WATCHED_POOLS
 from topdesk_preflight._version import __version__
 from topdesk_preflight.errors import (
     BadResponseError,
@@ -58,7 +59,8 @@ def refuse_unless_read(method: str, shown: str, *, path: str | None = None) -> N
 
 
 class _TrustAdapter(HTTPAdapter):
-    """Gives every HTTPS pool this client opens (direct or through a proxy) one SSLContext.
+    """Gives every HTTPS pool this client opens (direct or through a proxy) one SSLContext, and
+    makes every pool's connections watched by the request's wall clock (:mod:`.wall_clock`).
 
     requests would otherwise verify against certifi's bundle; the context from
     tls.ssl_context already carries the trust policy, so the ``ca_certs`` requests adds
@@ -69,6 +71,16 @@ class _TrustAdapter(HTTPAdapter):
         self._context = context
         self._verify = verify
         super().__init__(pool_connections=4, pool_maxsize=pool_maxsize, max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = WATCHED_POOLS  # every request under a wall clock
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if hasattr(manager, "pool_classes_by_scheme"):
+            manager.pool_classes_by_scheme = WATCHED_POOLS
+        return manager
 
     def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
