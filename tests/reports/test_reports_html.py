@@ -199,6 +199,7 @@ def test_very_long_values_are_cut_with_an_ellipsis(pages):
     assert LONG_NAME[:150] + "" in page
     assert re.search("Aurora x{100,}\u2026", page)
     shown = re.sub(r'href="data:[^"]*"', "", page)  # the attached JSON keeps every value whole, by design
+    shown = re.sub(r"<style>.*?</style>", "", shown, flags=re.S)  # the stylesheet holds no value
     assert len(shown) < len(LONG_NAME) * 3  # the name appears several times but never in full
 
 
@@ -215,12 +216,47 @@ def test_the_password_is_never_in_the_page_and_settings_say_only_that_one_was_gi
 
 # --- print and file ----------------------------------------------------------------------------
 
-def test_a_print_stylesheet_breaks_pages_between_major_sections(pages):
+def print_rules(page: str) -> str:
+    style = parse(page).find("style").text()
+    return style[style.index("@media print"):]
+
+
+def test_on_paper_a_finding_may_run_on_to_the_next_page_but_a_table_row_or_heading_is_kept_whole(pages):
+    rules = print_rules(pages["mixed"])
+    assert "break-before: page" not in rules  # forced breaks left most of a page blank
+    assert ".check { padding: 8px 12px; margin-bottom: 8px; break-inside: auto; }" in rules
+    assert "tr, .check-head { break-inside: avoid; page-break-inside: avoid; }" in rules
+    assert ".screen-only { display: none !important; }" in rules
+
+
+def test_on_paper_the_request_tables_and_curl_replays_are_left_out(pages):
+    assert ".requests-block { display: none; }" in print_rules(pages["mixed"])
+    article = parse(pages["mixed"]).find("article", id="check-rooms-typed")
+    block = article.find("div", class_="requests-block")
+    assert block.find("table", class_="requests") and block.find("details", class_="replay")
+
+
+@pytest.mark.parametrize("name", ["mixed", "hostile"])
+def test_every_table_of_records_sits_in_a_wrapper_that_scrolls_sideways(name, pages):
+    for table in parse(pages[name]).find_all("table", class_="records"):
+        assert any("table-wrap" in a.classes() for a in table.ancestors()), table.classes()
+    assert ".table-wrap {\n  overflow-x: auto;" in pages[name]
+
+
+def test_names_wrap_between_words_and_only_paths_digests_and_copyable_blocks_may_break_anywhere(pages):
     style = parse(pages["mixed"]).find("style").text()
-    print_rules = style[style.index("@media print"):]
-    assert "#findings, #passed, #run { break-before: page; page-break-before: always; }" in print_rules
-    assert ".screen-only { display: none !important; }" in print_rules
-    assert "break-inside: avoid" in style
+    assert "body { overflow-wrap: break-word; }" in style
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", re.sub(r"/\*.*?\*/", "", style, flags=re.S))
+    anywhere = {selector.strip() for selector, body in rules if "overflow-wrap: anywhere" in body}
+    assert anywhere == {"pre.ticket", "pre.curl", "code.sha256", "table.requests td.path code"}
+
+
+def test_the_status_time_and_size_of_a_request_are_cells_that_never_wrap(pages):
+    row = parse(pages["mixed"]).find("table", class_="requests").find("tbody").find("tr")
+    cells = row.find_all("td")
+    assert [("num" in td.classes()) for td in cells] == [False, False, True, True, True, False]
+    assert "path" in cells[1].classes()
+    assert ".badge, .cause-status, .chips li, .actor, td.num { white-space: nowrap; }" in pages["mixed"]
 
 
 def test_the_page_uses_the_system_font_stack(pages):
