@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 from topdesk_preflight.reports.sanitize import one_line
-from topdesk_preflight.reports.text_report import DEFAULT_WIDTH, fit_line, result_line
+from topdesk_preflight.reports.text_report import DEFAULT_WIDTH, Marks, fit_line, result_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.model import CheckResult
@@ -40,9 +40,12 @@ class ProgressLines:
     prints whatever is still waiting.
     """
 
-    def __init__(self, specs: Sequence[_Spec], *, color: bool, width: int = DEFAULT_WIDTH) -> None:
+    def __init__(self, specs: Sequence[_Spec], *, color: bool, width: int = DEFAULT_WIDTH, marks: Marks = None,
+                 timings: bool = False) -> None:
         self.color = color
         self.width = width
+        self.marks = marks
+        self.timings = timings
         self._order = [spec.id for spec in specs]
         self._position = {check_id: index for index, check_id in enumerate(self._order)}
         self._depends = {spec.id: tuple(spec.depends_on) for spec in specs}
@@ -73,7 +76,7 @@ class ProgressLines:
 
     def _lines_for(self, result: "CheckResult") -> list[str]:
         if not is_blocked(result):
-            return [result_line(result, color=self.color, width=self.width)]
+            return [self._line(result)]
         if result.id in self._folded:
             return []
         lines = []
@@ -88,7 +91,7 @@ class ProgressLines:
             lines.append(self._folded_line(cause, blocked))
         if not lines and result.id not in self._folded:  # its causes were announced without it
             self._folded.add(result.id)
-            lines.append(result_line(result, color=self.color, width=self.width))
+            lines.append(self._line(result))
         return lines
 
     def _still_to_fold(self, check_id: str) -> bool:
@@ -103,10 +106,14 @@ class ProgressLines:
         because = f"{one_line(cause, 80)}" + (f" ({known.status.value})" if known is not None else "")
         if len(blocked) == 1:
             result = self._results[blocked[0]]
-            return result_line(result, color=self.color, width=self.width, summary=f"blocked by {because}")
+            return self._line(result, summary=f"blocked by {because}")
         names = ", ".join(one_line(check_id, 80) for check_id in blocked)
         return fit_line("skipped", f"{len(blocked)} checks blocked by {because}:", names, (),
-                    color=self.color, width=self.width)
+                        color=self.color, width=self.width, marks=self.marks)
+
+    def _line(self, result: "CheckResult", summary: str | None = None) -> str:
+        return result_line(result, color=self.color, width=self.width, summary=summary, marks=self.marks,
+                           timings=self.timings)
 
     def _causes(self, result: "CheckResult") -> list[str]:
         """The checks that did not pass and that ``result`` waits on, through other skipped checks."""

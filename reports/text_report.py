@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
-from typing import TYPE_CHECKING, Sequence, TextIO
+from typing import TYPE_CHECKING, Mapping, Sequence, TextIO
 
 from topdesk_preflight.reports.diagnosis import (
     change_text, network_failed, problems, root_causes, step_count, unexplained_warnings,
@@ -36,6 +36,11 @@ READY_TEXT = "Ready for Humly Control Panel"
 
 #: The tag printed for each status value; five characters wide at most so lines align.
 STATUS_TAGS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skipped": "SKIP"}
+#: The mark before each tag, as flutter doctor shows its validators ("error": could not be assessed).
+GLYPHS: Mapping[str, str] = {"pass": "\u2713", "warn": "!", "fail": "\u2717", "error": "?", "skipped": "-"}
+#: The same marks for a terminal whose encoding cannot show a check mark (a Windows code page).
+ASCII_GLYPHS: Mapping[str, str] = {"pass": "+", "warn": "!", "fail": "x", "error": "?", "skipped": "-"}
+Marks = Mapping[str, str] | None
 
 _ANSI = {"pass": "32", "warn": "33", "fail": "31;1", "error": "35;1", "skipped": "2"}
 _VERDICT_ANSI = {"ready": "32;1", "not_ready": "31;1", "unknown": "35;1"}
@@ -48,9 +53,6 @@ _ID_WIDTH = 28
 #: The width when the output is not a terminal (a pipe, a file, a CI log), and the narrowest fitted.
 DEFAULT_WIDTH = 80
 MIN_WIDTH = 40
-#: A duration is worth showing on a progress line only from this long.
-SLOW_S = 1.0
-#: The lines around ``--ticket-text`` when other output shares the stream.
 
 
 def _paint(text: str, code: str, color: bool) -> str:
@@ -69,9 +71,25 @@ def terminal_width(stream: TextIO) -> int:
     return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
 
 
-def status_tag(status: str, *, color: bool) -> str:
-    """``PASS `` padded to five columns, coloured by severity when asked."""
-    tag = STATUS_TAGS.get(status, status.upper()).ljust(5)
+def marks_for(stream: TextIO) -> Mapping[str, str]:
+    """The glyphs ``stream`` can show: the check marks where its encoding has them, else plain ASCII."""
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        "".join(GLYPHS.values()).encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return ASCII_GLYPHS
+    return ASCII_GLYPHS if os.environ.get("TERM") == "dumb" else GLYPHS
+
+
+def _tag(status: str, marks: Marks) -> str:
+    """``PASS``, or ``✓ PASS`` with marks: the tag the lines start with, before its padding."""
+    word = STATUS_TAGS.get(status, status.upper())
+    return f"{marks.get(status, ' ')} {word}" if marks else word
+
+
+def status_tag(status: str, *, color: bool, marks: Marks = None) -> str:
+    """``PASS `` padded to five columns (``✓ PASS `` with marks), coloured by severity when asked."""
+    tag = _tag(status, marks).ljust(7 if marks else 5)
     return _paint(tag, _ANSI.get(status, "0"), color)
 
 
@@ -159,13 +177,9 @@ def readiness_note(report: "Report") -> str | None:
             "run cleanly.")
 
 
-def _duration(result: "CheckResult") -> str:
-    return f"{result.duration_s:.1f}s" if result.duration_s >= SLOW_S else ""
-
-
-def _suffixes(result: "CheckResult") -> list[str]:
-    """What a progress line must keep whatever it clips: duration, not checked, silenced, compare."""
-    found = [_duration(result)]
+def _suffixes(result: "CheckResult", *, timings: bool = False) -> list[str]:
+    """What a progress line must keep whatever it clips: duration (-v), not checked, silenced, compare."""
+    found = [f"{result.duration_s:.2f}s" if timings else ""]
     if result.not_checked:
         found.append(f"(not checked: give {one_line(result.enable_with, 60)})")
     if result.silenced is not None:
@@ -175,22 +189,25 @@ def _suffixes(result: "CheckResult") -> list[str]:
     return [suffix for suffix in found if suffix]
 
 
-def fit_line(status: str, label: str, text: str, suffixes: Sequence[str], *, color: bool, width: int) -> str:
+def fit_line(status: str, label: str, text: str, suffixes: Sequence[str], *, color: bool, width: int,
+             marks: Marks = None) -> str:
     """``TAG   label  text  suffix…`` in at most ``width`` columns: the text is clipped at a word first.
 
     When the aligned label leaves too little room, the label loses its padding;
-    then the text shrinks to "…", and the suffixes are kept to the last.
+    then the text shrinks to "…", and the suffixes are kept to the last. With
+    ``marks`` the tag starts with the status's glyph (``✓ PASS``).
     """
-    tag = STATUS_TAGS.get(status, status.upper())
+    tag = _tag(status, marks)
+    padded = tag.ljust(7 if marks else 5)
     tail = "".join(f"  {suffix}" for suffix in suffixes)
     line = ""
-    for head in (f"{tag.ljust(5)} {label} ", f"{tag.ljust(5)} {label.strip()} "):
+    for head in (f"{padded} {label} ", f"{padded} {label.strip()} "):
         room = width - columns(head) - columns(tail)
         if room >= 12 or not text:
             line = head + clip_words(text, max(room, 0)) + tail
             break
     else:
-        line = f"{tag.ljust(5)} {label.strip()} {ELLIPSIS}{tail}"
+        line = f"{padded} {label.strip()} {ELLIPSIS}{tail}"
     line = clip_words(line.rstrip(), width)
     if color and line.startswith(tag):
         return _paint(tag, _ANSI.get(status, "0"), True) + line[len(tag):]
@@ -198,17 +215,19 @@ def fit_line(status: str, label: str, text: str, suffixes: Sequence[str], *, col
 
 
 def result_line(result: "CheckResult", *, color: bool, width: int = DEFAULT_WIDTH,
-                summary: str | None = None) -> str:
-    """``FAIL  rooms.typed                  2 rooms in branch 'HQ Stockholm' have no type…``.
+                summary: str | None = None, marks: Marks = None, timings: bool = False) -> str:
+    """``✗ FAIL  rooms.typed                2 rooms in branch 'HQ Stockholm' have no type…``.
 
-    The status tag, the check id and what the check found (its summary, not its
-    title), fitted to ``width`` columns and clipped at a word with "…"; a
-    duration only when it took a second or more; then, kept whatever is
-    clipped, "(not checked: give --flag)", "(silenced)" and the --compare tag.
+    The status's glyph (with ``marks``), its tag, the check id and what the
+    check found (its summary, not its title), fitted to ``width`` columns and
+    clipped at a word with "…"; its duration only with ``timings`` (-v,
+    --debug); then, kept whatever is clipped, "(not checked: give --flag)",
+    "(silenced)" and the --compare tag.
     """
-    check_id = one_line(result.id, 80).ljust(_ID_WIDTH)
+    check_id = one_line(result.id, 80).ljust(_ID_WIDTH - (2 if marks else 0))
     text = one_line(summary if summary is not None else (result.summary or result.title))
-    return fit_line(result.status.value, check_id, text, _suffixes(result), color=color, width=width)
+    return fit_line(result.status.value, check_id, text, _suffixes(result, timings=timings), color=color,
+                    width=width, marks=marks)
 
 
 def generated_text(report: "Report") -> str:
@@ -232,8 +251,8 @@ def vantage_line(report: "Report") -> str | None:
     return f"{where}. {one_line(statement, 400)}"
 
 
-def summary_lines(report: "Report", *, color: bool,
-                  paths: Sequence[str | os.PathLike[str]] = (), width: int | None = None) -> list[str]:
+def summary_lines(report: "Report", *, color: bool, paths: Sequence[str | os.PathLike[str]] = (),
+                  width: int | None = None, marks: Marks = None) -> list[str]:
     """The closing block: verdict, counts, changes, run warnings, the root causes with their steps, paths.
 
     Each root cause names, right under its steps, the checks it blocked in one
@@ -268,65 +287,68 @@ def summary_lines(report: "Report", *, color: bool,
         lines += ["", f"What to fix first ({_plural(len(found), 'problem')}, "
                       f"{_plural(step_count(report), 'step')}):"]
     for problem in found:
-        lines += _problem_lines(problem, color=color, width=width)
+        lines += _problem_lines(problem, color=color, width=width, marks=marks)
     warned = unexplained_warnings(report)
     if warned:
         lines += ["", "Worth a look (does not block HCP):"]
         for r in warned:
             lines += _tagged("warn", f"{one_line(r.id, 80)}: {one_line(r.summary, _BLOCK_LIMIT)}",
-                             color=color, width=width)
+                             color=color, width=width, marks=marks)
     if report.not_checked:
         lines += ["", f"Not checked, because a setting was not given ({len(report.not_checked)}):"]
         for r in report.not_checked:
             lines += _tagged("skipped", f"{one_line(r.id, 80)}: give {one_line(r.enable_with, 120)}",
-                             color=color, width=width)
+                             color=color, width=width, marks=marks)
     silenced = [r for r in report.sorted_results() if r.silenced is not None]
     if silenced:
         lines += ["", f"Silenced by the config file ({len(silenced)} silenced, not counted):"]
         for r in silenced:
             lines += _tagged(r.status.value, f"{one_line(r.id, 80)}: {one_line(r.silenced, 300)}",
-                             color=color, width=width)
+                             color=color, width=width, marks=marks)
     if paths:
         lines += ["", "Reports:"]
         lines += [f"  {os.fspath(p)}" for p in paths]  # a path is never wrapped: it must stay copyable
     return [report.redact(line) for line in lines]
 
 
-def _tagged(status: str, text: str, *, color: bool, width: int | None, indent: int = 0) -> list[str]:
+def _tagged(status: str, text: str, *, color: bool, width: int | None, indent: int = 0,
+            marks: Marks = None) -> list[str]:
     """``TAG   text`` wrapped under the text, the tag coloured on the first line only."""
     pad = " " * indent
-    tag = STATUS_TAGS.get(status, status.upper()).ljust(5)
-    wrapped = _wrap(text, width, first=f"{pad}{tag} ", indent=indent + 6)
+    tag = status_tag(status, color=False, marks=marks)
+    wrapped = _wrap(text, width, first=f"{pad}{tag} ", indent=indent + len(tag) + 1)
     head = wrapped[0]
     if color:
-        head = pad + status_tag(status, color=True) + head[len(pad) + 5:]
+        head = pad + status_tag(status, color=True, marks=marks) + head[len(pad) + len(tag):]
     return [head] + wrapped[1:]
 
 
-def _problem_lines(problem: "Problem", *, color: bool, width: int | None = None) -> list[str]:
+def _problem_lines(problem: "Problem", *, color: bool, width: int | None = None,
+                   marks: Marks = None) -> list[str]:
     """One problem: its first cause, the other causes the same fix resolves, the steps once, what it unblocks."""
     result = problem.result
+    base = " " * (len(status_tag("pass", color=False, marks=marks)) + 1)  # under the text, past the tag
     lines = _tagged(result.status.value, f"{one_line(result.id, 80)}: "
                     f"{one_line(result.summary, _BLOCK_LIMIT)}{_change_suffix(result)}",
-                    color=color, width=width)
+                    color=color, width=width, marks=marks)
     for cause in problem.causes[1:]:
         other = cause.result
         lines += _wrap(f"{one_line(other.id, 80)} ({other.status.value}): "
                        f"{one_line(other.summary, _BLOCK_LIMIT)}{_change_suffix(other)}",
-                       width, first="      Same fix: ", indent=16)
+                       width, first=f"{base}Same fix: ", indent=len(base) + 10)
     if problem.guide_sections:
-        lines += _wrap(one_line("; ".join(problem.guide_sections), 300), width, first="      Guide: ",
-                       indent=13)
+        lines += _wrap(one_line("; ".join(problem.guide_sections), 300), width, first=f"{base}Guide: ",
+                       indent=len(base) + 7)
     for number, step in enumerate(problem.steps, start=1):
-        first = f"      {number}. "
+        first = f"{base}{number}. "
         lines += _wrap(one_line(step, _BLOCK_LIMIT), width, first=first, indent=len(first))
     if problem.blocked:
         names = ", ".join(one_line(b.id, 80) for b in problem.blocked)
-        lines += _wrap(names, width, first=f"      Blocks {_plural(len(problem.blocked), 'check')} "
-                                           "(skipped until fixed): ", indent=8)
+        lines += _wrap(names, width, first=f"{base}Blocks {_plural(len(problem.blocked), 'check')} "
+                                           "(skipped until fixed): ", indent=len(base) + 2)
     for warning in problem.explains:
         lines += _tagged("warn", f"{one_line(warning.id, 80)}: {one_line(warning.summary, _BLOCK_LIMIT)} "
-                         "(the same fix)", color=color, width=width, indent=6)
+                         "(the same fix)", color=color, width=width, indent=len(base), marks=marks)
     return lines
 
 

@@ -41,10 +41,11 @@ def test_a_result_line_shows_tag_id_and_what_was_found_without_a_sub_second_time
     assert not re.search(r"\d\.\d\ds$", line) and len(line) <= 80
 
 
-def test_a_duration_is_shown_only_from_one_second():
+def test_a_duration_is_shown_only_with_timings_and_then_on_every_line():
     result = evolve(result_of(mixed_report(), "rooms.typed"), duration_s=2.34)
-    assert result_line(result, color=False).endswith("  2.3s")
-    assert not result_line(evolve(result, duration_s=0.99), color=False).endswith("s")
+    assert not result_line(result, color=False).endswith("s")
+    assert result_line(result, color=False, timings=True).endswith("  2.34s")
+    assert result_line(evolve(result, duration_s=0.01), color=False, timings=True).endswith("  0.01s")
 
 
 def test_result_lines_line_up_in_columns():
