@@ -438,6 +438,7 @@ def page_context(report: "Report", *, json_text: str | None = None,
         "silenced": [c for c in checks if c.silenced is not None],
         "passed": [c for c in live if c.status == "pass"],
         "settings": evidence_view(settings) if settings else None,
+        "redaction": report.redaction,  # --redact: the notice of what is tokens and what was kept
         "tool": f"{_name(report.tool_name)} {_name(report.tool_version)}",
         "generated_at": iso_utc(report.generated_at),
     }

@@ -139,12 +139,13 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
     (for a skipped check, the failures it waits on), ``requests`` (the read-only
     calls it based its verdict on, each with a replayable ``curl`` command),
     ``silenced`` (the reason a config-file silence gave, or null) and ``change``
-    (with ``--compare``, else null).
+    (with ``--compare``, else null); top-level ``redaction`` only in a redacted report (``--redact``:
+    personal values are tokens, what was replaced and kept, the key file's name).
     """
     target, ticket = report.target, report.ticket
     curl = CurlBuilder.from_report(report)
     blockers = blockers_of_skipped(report)
-    return {
+    data = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": report.tool_name, "version": report.tool_version},
         "generated_at": iso_utc(report.generated_at),
@@ -178,6 +179,9 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
         "compared_with": None if report.compared_with is None else json_safe(report.compared_with),
         "detected": [encodable(d) for d in report.detected],
     }
+    if report.redaction is not None:  # --redact: says that names are tokens, what was kept, where the key is
+        data["redaction"] = json_safe(report.redaction)
+    return data
 
 
 def render_json(report: "Report") -> str:

@@ -114,6 +114,9 @@ def ticket_text(report: "Report", *, files: Iterable[Any] = ()) -> str:
                     or "(none: nothing failed)"))
     lines.append(f"Operator email: {_ticket(ticket.operator_email) if ticket.operator_email else unknown}")
     lines.append(f"Permission groups: {permission_groups_text(report)}")
+    if report.redaction:  # --redact: so support knows why names read person-1 (topdesk_preflight.pseudonyms)
+        lines.append("Personal data: redacted; names, emails, logins and phone numbers from TOPdesk are tokens "
+                     "(person-1, ...) and the customer keeps the key file; the operator email above is kept.")
     facts = _file_facts(files)
     if facts:
         lines.append("Report files:")

@@ -365,3 +365,27 @@ def test_a_datetime_expiry_given_to_the_class_is_refused_and_an_iso_text_is_read
         Settings(url="acme.topdesk.net", username="u", app_password_expires=datetime(2027, 3, 31, 10, 0))
     assert Settings(url="acme.topdesk.net", username="u",
                     app_password_expires="2027-03-31").app_password_expires == date(2027, 3, 31)
+
+
+class TestRedact:
+    """--redact is wired like every other boolean: flag, TOPDESK_REDACT, config file; off by default."""
+
+    def test_off_unless_asked_for(self):
+        settings = load()
+        assert settings.redact is False and settings.redaction_map is None
+
+    def test_from_a_flag_the_environment_or_the_config_file(self, tmp_path):
+        config = tmp_path / "c.toml"
+        config.write_text('redact = true\nredaction_map = "keys/acme.redaction-map.json"\n', encoding="utf-8")
+        assert load({"redact": True}).redact is True
+        assert load(env={"TOPDESK_REDACT": "1", "TOPDESK_REDACTION_MAP": "k.json"}).redaction_map == "k.json"
+        from_file = load({"config": str(config)})
+        assert from_file.redact is True and from_file.redaction_map == "keys/acme.redaction-map.json"
+
+    def test_a_key_file_without_redact_is_refused(self):
+        with pytest.raises(SettingsError, match="--redaction-map names the key file of a redacted run"):
+            load({"redaction_map": "k.json"})
+
+    def test_redact_must_be_true_or_false(self):
+        with pytest.raises(SettingsError, match="redact must be true or false"):
+            load(env={"TOPDESK_REDACT": "please"})

@@ -51,6 +51,10 @@ statuses:
 fleet mode:
   topdesk-preflight fleet TARGETS.toml    check many tenants at once (see fleet --help)
 
+redacted reports (--redact):
+  topdesk-preflight unredact REPORT.json --map KEY.redaction-map.json
+                                          the report with the real values, for the customer's admin
+
 exit codes:
   0  ready: no check failed or errored (warnings allowed unless --fail-on warn)
   1  not ready: at least one check failed (or warned, with --fail-on warn)
@@ -109,9 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
                           "earlier JSON report")
     out.add_argument("--junit", dest="junit_path", metavar="PATH",
                      help="also write JUnit XML, one test case per check (for CI pipelines)")
+    out.add_argument("--redact", action="store_true", default=None,
+                     help="replace the names, emails, logins and phone numbers TOPdesk returned by tokens "
+                          "(person-1) in every output; the key goes to a private *.redaction-map.json")
+    out.add_argument("--redaction-map", metavar="PATH",
+                     help="with --redact: the key file to reuse and extend, so tokens stay the same across runs")
     out.add_argument("--ticket-text", action="store_true",
                      help="print a short plain-text summary to paste into a support ticket")
     out.add_argument("--quiet", action="store_true", default=None, help="print only the summary")
+    out.add_argument("-v", "--verbose", action="store_true",
+                     help="show how long each check took on its line")
     out.add_argument("--debug", action="store_true", default=None,
                      help="log every request (method, path, status, time; never secrets) to stderr")
     modes = parser.add_argument_group("other modes")
@@ -151,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    if argv[:1] == ["unredact"]:  # the key file's values back into a redacted report
+        from topdesk_preflight import unredact_cli
+
+        return unredact_cli.main(argv[1:])
     if argv[:1] == ["fleet"]:
         from topdesk_preflight import fleet_cli
 
@@ -308,7 +323,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
     names = ("url", "username", "branch", "email", "rooms", "app_password_expires", "expiry_warning_days",
              "ca_bundle", "insecure", "timeout", "deadline", "concurrency", "output_dir", "json_path",
              "html_path", "no_html", "only", "skip", "fail_on", "quiet", "debug", "app_password_file",
-             "config")
+             "config", "redact", "redaction_map")
     return {name: getattr(args, name) for name in names}
 
 
@@ -375,7 +390,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _extras(args: argparse.Namespace) -> dict[str, Any]:
     """The per-run output options that are not Settings: --compare, --junit, --ticket-text."""
-    extras: dict[str, Any] = {"junit_path": args.junit_path, "ticket_text": bool(args.ticket_text)}
+    extras: dict[str, Any] = {"junit_path": args.junit_path, "ticket_text": bool(args.ticket_text),
+                              "verbose": bool(args.verbose)}
     if args.compare:
         from topdesk_preflight.compare import load_previous
 
@@ -401,7 +417,8 @@ def _run_demo(scenario: str, flags: dict[str, Any], extras: dict[str, Any] | Non
     overrides = {k: v for k, v in flags.items()
                  if v is not None and k in ("output_dir", "json_path", "html_path", "no_html", "only",
                                             "skip", "fail_on", "quiet", "debug", "rooms",
-                                            "app_password_expires", "concurrency", "timeout", "deadline")}
+                                            "app_password_expires", "concurrency", "timeout", "deadline",
+                                            "redact", "redaction_map")}
     if "app_password_expires" in overrides:
         from topdesk_preflight.settings import _parse_date
 
@@ -414,14 +431,27 @@ def _run_demo(scenario: str, flags: dict[str, Any], extras: dict[str, Any] | Non
     with _demo_extra_needed():
         sandbox = Sandbox(scenario=scenario, tls=True, profile=chosen).start()  # TLS imports trustme only now
     with sandbox:
-        banner = ProgressStream(sys.stderr if flags.get("json_path") == "-" else sys.stdout)
+        banner_stream = sys.stderr if flags.get("json_path") == "-" else sys.stdout
+        banner = ProgressStream(banner_stream)
         kind = f", profile {profile!r}" if profile else ""
-        banner.write_line(f"Demo: the built-in TOPdesk simulator, scenario {scenario!r}{kind}, at {sandbox.url}")
-        for silence in overrides["silences"]:
-            banner.write_line(f"Demo: {silence.id} is silenced until {silence.until} (an example of a "
-                              "[[silence]] entry in a --config file)")
+        said = [f"Demo: the built-in TOPdesk simulator, scenario {scenario!r}{kind}, at {sandbox.url}"]
+        said += [f"Demo: {silence.id} is silenced until {silence.until} (an example of a [[silence]] entry in "
+                 "a --config file)" for silence in overrides["silences"]]
+        for text in said:
+            for line in _wrapped(text, banner_stream):
+                banner.write_line(line)
         code = execute(sandbox.settings(**overrides), extras=extras)
         return EXIT_OUTPUT_CLOSED if banner.reader_gone else code
+
+
+def _wrapped(text: str, stream: TextIO) -> list[str]:
+    """``text`` wrapped to the terminal's width under its "Demo: " label; a URL is never broken."""
+    import textwrap
+
+    from topdesk_preflight.reports.text_report import terminal_width
+
+    return textwrap.wrap(text, terminal_width(stream) - 1, subsequent_indent="      ", break_long_words=False,
+                         break_on_hyphens=False) or [text]
 
 
 @contextlib.contextmanager
@@ -463,12 +493,16 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
     extras = extras or {}
     from topdesk_preflight import reports
     from topdesk_preflight.reports.progress_lines import ProgressLines
-    from topdesk_preflight.reports.text_report import terminal_width
+    from topdesk_preflight.activity import activity_line
+    from topdesk_preflight.reports.text_report import ASCII_GLYPHS, marks_for, terminal_width
     from topdesk_preflight.reports.ticket_report import ticket_block
     from topdesk_preflight.runner import run_preflight
 
     check_output_paths(settings.output_dir, json_path=settings.json_path, html_path=settings.html_path,
                        no_html=settings.no_html, junit_path=extras.get("junit_path"))
+    from topdesk_preflight import redaction_key
+
+    redaction_key.check_key_path(getattr(settings, "redaction_map", None))
     json_to_stdout = settings.json_path == "-"
     out = sys.stderr if json_to_stdout else sys.stdout
     progress = ProgressStream(out)
@@ -476,14 +510,26 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
     width = terminal_width(out)
     # One line per check in catalogue order, fitted to the width; --insecure is said once, by the
     # summary's WARNING line (the report's warning), not here as well.
-    lines = ProgressLines(_catalogue_order(settings), color=color, width=width)
+    # A glyph per status (ASCII where the terminal cannot show it), durations only with -v or --debug.
+    marks = marks_for(out)
+    order = _catalogue_order(settings)
+    lines = ProgressLines(order, color=color, width=width, marks=marks,
+                          timings=bool(extras.get("verbose") or settings.debug))
 
-    def on_result(result: Any) -> None:
-        if not settings.quiet:
-            for line in lines.add(_as_silenced(result, settings)):
-                progress.write_line(line)
+    with activity_line(sys.stderr, order, width=terminal_width(sys.stderr), enabled=not settings.debug,
+                       ascii_only=marks_for(sys.stderr) is ASCII_GLYPHS) as activity:
+        def on_result(result: Any) -> None:
+            if activity is not None:
+                activity.finished(result.id)
+            if not settings.quiet:
+                for line in lines.add(_as_silenced(result, settings)):
+                    if activity is None:
+                        progress.write_line(line)
+                    else:
+                        with activity.above():
+                            progress.write_line(line)
 
-    report = run_preflight(settings, on_result=on_result)
+        report = run_preflight(settings, on_result=on_result)
     if not settings.quiet:
         for line in lines.finish():
             progress.write_line(line)
@@ -493,8 +539,16 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
         report = compare(report, extras["previous"], previous_path=extras["previous_path"])
     json_default, html_default = reports.default_paths(report, settings.output_dir)
     json_path = Path(settings.json_path) if settings.json_path and not json_to_stdout else json_default
+    report, key_path = redaction_key.attach_key(report, settings, json_path)  # --redact: the key's name
     written: list[Path] = []
     unwritten: list[tuple[str, BaseException]] = []
+    key_note: list[str] = []
+    if key_path is not None:  # first: without the key the reports' tokens cannot be turned back into cards
+        try:
+            with _report_writing():
+                key_note = redaction_key.save_key(report, key_path, json_path=None if json_to_stdout else json_path)
+        except Exception as exc:
+            unwritten.append(("redaction key", exc))
     json_text: str | None = None
     try:
         json_text = reports.render_json(report)  # once, so the HTML's embedded copy and SHA-256 match the file
@@ -520,7 +574,7 @@ def execute(settings: Any, *, extras: dict[str, Any] | None = None) -> int:
                 written.append(produce())
         except Exception as exc:
             unwritten.append((what, exc))
-    for line in reports.summary_lines(report, color=color, paths=written, width=width):
+    for line in [*reports.summary_lines(report, color=color, paths=written, width=width, marks=marks), *key_note]:
         out.write(line + "\n")
     if extras.get("previous") is not None:
         for line in change_lines(report)[2:]:  # the counts are in the summary already; add the lists

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import attrs
 from attrs import field, frozen
 
 from topdesk_preflight.redaction import Redactor
+
+if TYPE_CHECKING:  # pragma: no cover
+    from topdesk_preflight.pseudonyms import Pseudonymizer
 
 
 class Status(str, enum.Enum):
@@ -225,6 +228,11 @@ class Report:
     detected: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
     #: The run's secrets, for the renderers' last redaction pass; never shown, never compared.
     redactor: Redactor = field(factory=Redactor, repr=False, eq=False)
+    #: With --redact: that personal values are tokens, what was replaced and kept, and the key file's
+    #: name (topdesk_preflight.pseudonyms.notice); None for a report that names people as they are.
+    redaction: dict[str, Any] | None = None
+    #: With --redact: the tokens' real values, for writing the private key file; never rendered.
+    pseudonyms: "Pseudonymizer | None" = field(default=None, repr=False, eq=False)
 
     def redacted(self, redactor: Redactor) -> "Report":
         """The report with the run's secrets masked everywhere, and ``redactor`` kept for the renderers."""

@@ -262,6 +262,9 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
     """
     from topdesk_preflight import __version__
     from topdesk_preflight.context import Context, prefetches_for
+    from topdesk_preflight.personal_data import watch
+    from topdesk_preflight.pseudonyms import pseudonymize, pseudonymize_result
+    from topdesk_preflight.redaction_key import pseudonymizer_for
     from topdesk_preflight.registry import RegistryError, load_catalogue
     from topdesk_preflight.settings import SettingsError
 
@@ -275,12 +278,17 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
     started = time.monotonic()
     generated_at = datetime.now(timezone.utc)
     redactor = _redactor(settings)
+    # --redact: a bad key file stops the run here, before its first request (topdesk_preflight.pseudonyms)
+    pseudonyms = pseudonymizer_for(settings)
     if on_result is not None:
         report_result = on_result
-        on_result = lambda result: report_result(result.redacted(redactor))  # noqa: E731
+        on_result = lambda result: report_result(  # noqa: E731
+            pseudonymize_result(result.redacted(redactor), pseudonyms))
     owns_client = client is None
     if client is None:
         client = _make_client(settings, deadline=started + settings.deadline)
+    if pseudonyms is not None:
+        watch(client, pseudonyms)  # it learns the personal values from the cards TOPdesk returns
     ctx = Context(settings, client, deadline=started + settings.deadline)
     if prefetch is None:
         prefetch = settings.concurrency > 1
@@ -309,7 +317,8 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
         vantage=_vantage(settings, results),
         detected=tuple(detections) if isinstance(detections, list) else (),
     )
-    return report.redacted(redactor)
+    report = report.redacted(redactor)
+    return report if pseudonyms is None else pseudonymize(report, pseudonyms)
 
 
 def _redactor(settings: "Settings") -> "Redactor":

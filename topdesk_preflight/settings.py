@@ -241,6 +241,11 @@ class Settings:
     quiet: bool = False
     debug: bool = False
     silences: tuple[Silence, ...] = field(default=(), converter=tuple)
+    #: Replace the personal values TOPdesk returned by tokens in every output (topdesk_preflight.pseudonyms):
+    #: the report can then leave the customer's organisation. ``redaction_map`` is the private key file
+    #: to reuse (read if it exists, extended and rewritten), so tokens stay the same across runs.
+    redact: bool = False
+    redaction_map: str | None = None
 
     def __attrs_post_init__(self) -> None:
         """The same bounds as the command line, for library callers too: Settings(timeout=-5) is refused."""
@@ -260,6 +265,9 @@ class Settings:
             raise SettingsError(f"expiry_warning_days must be 0 or more, not {self.expiry_warning_days!r}.")
         if self.fail_on not in ("warn", "fail"):
             raise SettingsError(f"fail_on must be 'warn' or 'fail', not {self.fail_on!r}.")
+        if self.redaction_map and not self.redact:
+            raise SettingsError("--redaction-map names the key file of a redacted run: add --redact (or "
+                                "redact = true in the config file, TOPDESK_REDACT=1), or drop --redaction-map.")
 
     @property
     def api_url(self) -> str:
@@ -329,6 +337,8 @@ _FIELDS: dict[str, Callable[[Any], Any]] = {
     "no_html": lambda v: _parse_bool(v, "no_html"),
     "quiet": lambda v: _parse_bool(v, "quiet"),
     "debug": lambda v: _parse_bool(v, "debug"),
+    "redact": lambda v: _parse_bool(v, "redact"),
+    "redaction_map": str,
 }
 _ENV_NAMES = {name: ENV_PREFIX + name.upper() for name in _FIELDS}
 _ENV_NAMES["json_path"] = "TOPDESK_JSON"

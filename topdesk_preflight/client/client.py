@@ -30,10 +30,11 @@ method, path with query, status, bytes, milliseconds, attempt number.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 from types import MappingProxyType
-from typing import Any, ContextManager, Iterator, Mapping, Sequence
+from typing import Any, Callable, ContextManager, Iterator, Mapping, Sequence
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
@@ -85,6 +86,9 @@ class TopdeskClient:
         #: What the client learned about this instance and how it adapted ("field selection refused on
         #: /operators/current; asked again without it"), for the report's "detected" list.
         self.detections: list[str] = []
+        #: Called with every GET answer (``--redact`` learns the personal values of person and operator
+        #: cards here, topdesk_preflight.personal_data); an observer's failure never fails the request.
+        self.observers: list[Callable[[ApiResponse], None]] = []
         self._lock = threading.Lock()
         self._base_path = urlsplit(settings.url).path.rstrip("/")
         self._verify = not settings.insecure
@@ -133,7 +137,12 @@ class TopdeskClient:
             plain = [(k, v) for k, v in _pairs(params) if k not in FIELD_PARAMETERS]
             self.detect(f"This TOPdesk refused the field list on {path.split('?', 1)[0]} (400); the tool asked "
                         "again without it.")
-            return self.request("GET", path, plain, headers=headers)
+            response = self.request("GET", path, plain, headers=headers)
+        for observe in self.observers:
+            try:
+                observe(response)
+            except Exception:  # pragma: no cover - a defect in an observer; the answer still counts
+                logging.getLogger(__name__).debug("a response observer failed", exc_info=True)
         return response
 
     def detect(self, text: str) -> None:
