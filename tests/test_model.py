@@ -14,7 +14,7 @@ from topdesk_preflight.model import (
     Target,
     split_actor,
 )
-from topdesk_preflight.runner import apply_silences
+from topdesk_preflight.report_assembly import apply_silences
 from topdesk_preflight.settings import Silence
 
 

@@ -26,14 +26,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from topdesk_preflight.interrupt import INTERRUPT_POLL_S, stop_if_interrupted
+from topdesk_preflight.report_assembly import apply_silences as apply_silences  # its old home, kept
+from topdesk_preflight.report_assembly import assemble_report, check_against_catalogue
 from topdesk_preflight.model import (
     ACTOR_HCP,
     ACTOR_NETWORK,
     ACTOR_TOPDESK,
     CheckResult,
     Report,
-    Status,
-    Target,
     evolve,
 )
 
@@ -260,7 +260,6 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
     ``prefetch`` (default: on when ``settings.concurrency`` > 1) starts the facts the
     selected checks need at once; the verdicts are the same either way, only sooner.
     """
-    from topdesk_preflight import __version__
     from topdesk_preflight.context import Context, prefetches_for
     from topdesk_preflight.personal_data import watch
     from topdesk_preflight.pseudonyms import pseudonymize, pseudonymize_result
@@ -269,8 +268,7 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
     from topdesk_preflight.settings import SettingsError
 
     registry = registry if registry is not None else load_catalogue()
-    _check_silences(settings, registry)
-    _check_required(settings, registry)
+    check_against_catalogue(settings, registry)
     try:
         specs = registry.select(settings.only, settings.skip)
     except RegistryError as exc:  # a typo in --only/--skip is a settings error (exit 2), not a crash
@@ -300,23 +298,8 @@ def run_preflight(settings: "Settings", *, registry: "Registry | None" = None,
     finally:
         if owns_client:
             client.close()
-    results, warnings = apply_silences(results, settings.silences, generated_at.date())
-    detections = getattr(client, "detections", None)
-    if settings.insecure:
-        warnings.append("TLS certificate verification was disabled with --insecure: the findings "
-                        "about this connection cannot prove that the server is the real TOPdesk.")
-    report = Report(
-        tool_name="topdesk-preflight",
-        tool_version=__version__,
-        generated_at=generated_at,
-        target=_target(settings, results),
-        results=tuple(results),
-        duration_s=round(time.monotonic() - started, 3),
-        warnings=tuple(warnings),
-        settings=settings.public(),
-        vantage=_vantage(settings, results),
-        detected=tuple(detections) if isinstance(detections, list) else (),
-    )
+    report = assemble_report(settings, results, started=started, generated_at=generated_at,
+                             detections=getattr(client, "detections", None))
     report = report.redacted(redactor)
     return report if pseudonyms is None else pseudonymize(report, pseudonyms)
 
@@ -361,76 +344,3 @@ def _make_client(settings: "Settings", *, deadline: float) -> Any:
     except TopdeskError as exc:
         log.debug("cannot build the TOPdesk client", exc_info=True)
         return _UnavailableClient(exc)
-
-
-def _vantage(settings: "Settings", results: list[CheckResult]) -> dict[str, Any]:
-    from topdesk_preflight import vantage
-
-    resolved: list[str] = []
-    for result in results:
-        if result.id == "network.dns":
-            raw = result.evidence.get("addresses") or []
-            resolved = [a.get("address", "") if isinstance(a, dict) else str(a) for a in raw]
-    return vantage.describe(settings.url, resolved)
-
-
-def _check_required(settings: "Settings", registry: "Registry") -> None:
-    """The branch is required, as in HCP's wizard, unless the user deliberately narrowed the run.
-
-    Without it five checks could only say "not checked", and a support engineer who
-    forgot one flag would read the rest as "ready". ``--only``/``--skip`` say the
-    user chose a partial run; then the unchecked ones are reported as skipped. A
-    catalogue without the branch check (a plug-in's own) needs no branch.
-    """
-    from topdesk_preflight.settings import SettingsError
-
-    if "branch.exists" not in registry or settings.only or settings.skip:
-        return
-    if not (settings.branch or "").strip():
-        raise SettingsError("No branch given: pass --branch (the branch configured in HCP's TOPdesk "
-                            "connection) or set TOPDESK_BRANCH; to check only part of the setup without "
-                            "it, narrow the run with --only or --skip.")
-
-
-def _check_silences(settings: "Settings", registry: "Registry") -> None:
-    from topdesk_preflight.settings import SettingsError
-
-    for silence in settings.silences:
-        if silence.id not in registry:
-            raise SettingsError(f"the config file silences {silence.id!r}, which is not a check id; "
-                                "see --list-checks")
-
-
-def apply_silences(results: list[CheckResult], silences: Sequence[Any],
-                   today: Any) -> tuple[list[CheckResult], list[str]]:
-    """Mark the results a live silence covers; warn about silences that have expired."""
-    warnings: list[str] = []
-    live = {}
-    for silence in silences:
-        if silence.applies(today):
-            live[silence.id] = silence
-        else:
-            warnings.append(f"The silence of {silence.id} expired on {silence.until.isoformat()} "
-                            f"(reason was: {silence.reason}); it no longer applies.")
-    marked = []
-    for result in results:
-        silence = live.get(result.id)
-        if silence is not None and result.status is not Status.PASS:
-            until = f" (until {silence.until.isoformat()})" if silence.until else ""
-            result = evolve(result, silenced=f"{silence.reason}{until}")
-        marked.append(result)
-    return marked, warnings
-
-
-def _target(settings: "Settings", results: list[CheckResult]) -> Target:
-    from topdesk_preflight.model import EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION
-
-    def first(key: str) -> Any:
-        for result in results:
-            if result.evidence.get(key):
-                return str(result.evidence[key])
-        return None
-
-    return Target(url=settings.url, username=settings.username, email=settings.email,
-                  branch=settings.branch, topdesk_version=first(EVIDENCE_TOPDESK_VERSION),
-                  product_version=first(EVIDENCE_PRODUCT_VERSION))
