@@ -22,7 +22,7 @@ from typing import Any, Iterable
 from attrs import field, frozen
 
 from topdesk_preflight import fiql
-from topdesk_preflight.checks._guide import ROOM_TYPE_NAMES
+from topdesk_preflight.guide import ROOM_TYPE_NAMES
 from topdesk_preflight.context import Context, prefetch
 from topdesk_preflight.paging import Paging
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from topdesk_preflight.checks._guide import TS_HCP_CANNOT_CONNECT, hcp_admin, network_admin, topdesk_admin
+from topdesk_preflight.guide import TS_HCP_CANNOT_CONNECT, hcp_admin, network_admin, topdesk_admin
 from topdesk_preflight.context import Context, prefetch
 from topdesk_preflight.errors import TopdeskError
 from topdesk_preflight.model import EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION, CheckResult

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from topdesk_preflight.checks._guide import (
+from topdesk_preflight.guide import (
     CREATING_APP_PASSWORD, FLAG_EXPIRES, MENU_APP_PASSWORDS, MENU_OPERATOR_SETTINGS, MENU_PERMISSION_GROUP,
     TS_APP_PASSWORD_LOST, TS_HCP_CANNOT_CONNECT, hcp_admin, topdesk_admin,
 )

@@ -11,7 +11,7 @@ import difflib
 import re
 from typing import Any
 
-from topdesk_preflight.checks._guide import (
+from topdesk_preflight.guide import (
     CREATING_A_BRANCH, FLAG_BRANCH, MENU_BRANCH_SETTINGS, MENU_OPERATOR_SETTINGS, NOT_CHECKED_BRANCH,
     SUPPORTING_FILES_STEP, hcp_admin, topdesk_admin,
 )

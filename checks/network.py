@@ -14,7 +14,7 @@ import socket
 import ssl
 from typing import Any
 
-from topdesk_preflight.checks._guide import TS_HCP_CANNOT_CONNECT, hcp_admin, network_admin, topdesk_admin
+from topdesk_preflight.guide import TS_HCP_CANNOT_CONNECT, hcp_admin, network_admin, topdesk_admin
 from topdesk_preflight.checks._net import (
     Route, TunnelRefused, connect, current_route, handshake, open_tunnel, resolve,
 )

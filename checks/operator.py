@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from topdesk_preflight import fiql
-from topdesk_preflight.checks._guide import (
+from topdesk_preflight.guide import (
     CREATING_A_PERSON, CREATING_AN_OPERATOR, FLAG_BRANCH, MENU_OPERATOR_SETTINGS, MENU_PERSON_SETTINGS,
     SUPPORTING_FILES_STEP, hcp_admin, topdesk_admin,
 )

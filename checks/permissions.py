@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Callable
 from urllib.parse import quote
 
-from topdesk_preflight.checks._guide import (
+from topdesk_preflight.guide import (
     ASSIGNING_PERMISSION_GROUP, MENU_OPERATOR_PERMISSION_GROUPS, MENU_PERMISSION_GROUP, PERMISSIONS_NEEDED,
     REGISTERING_PERMISSION_GROUP, SUPPORTING_FILES_STEP, topdesk_admin,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from topdesk_preflight.checks._guide import (
+from topdesk_preflight.guide import (
     CREATING_A_PERSON, MENU_OPERATOR_SETTINGS, MENU_PERSON_SETTINGS, SUPPORTING_FILES_STEP, topdesk_admin,
 )
 from topdesk_preflight.checks._operator_facts import current_operator, operator_label, same_text

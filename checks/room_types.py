@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from topdesk_preflight.checks._guide import (
+from topdesk_preflight.guide import (
     MENU_ROOM_TYPE, ROOM_TYPE_NAMES, ROOM_TYPES, SUPPORTING_FILES_STEP, TS_TYPE_DROPDOWN_EMPTY, TYPES_LABEL,
     topdesk_admin,
 )

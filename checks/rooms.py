@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 from attrs import frozen
 
 from topdesk_preflight import fiql
-from topdesk_preflight.checks._guide import (
+from topdesk_preflight.guide import (
     ADDING_ROOMS, FLAG_BRANCH, FLAG_ROOM, MENU_BRANCH_SETTINGS, NOT_CHECKED_BRANCH, TS_ROOMS_NOT_IN_IMPORT,
     TYPES_LABEL, hcp_admin, topdesk_admin,
 )

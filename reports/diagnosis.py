@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
-from topdesk_preflight.model import ACTORS, Status, split_actor
+from topdesk_preflight.model import Actor, Change, Status, Step
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.model import CheckResult, Report
@@ -21,10 +21,6 @@ if TYPE_CHECKING:  # pragma: no cover
 ANYONE = "Anyone"
 #: The network checks: they describe the path from the machine that ran the tool.
 NETWORK_PREFIX = "network."
-
-CHANGE_WORDS = ("fixed", "newly_broken", "still_broken", "unchanged")
-CHANGE_LABELS = {"fixed": "fixed", "newly_broken": "newly broken", "still_broken": "still broken",
-                 "unchanged": "unchanged"}
 
 
 @frozen
@@ -82,7 +78,7 @@ class Problem:
 class ActorStep:
     """One remediation step, with who acts and every check it fixes (a shared step is listed once)."""
 
-    actor: str | None
+    actor: Actor | None
     text: str
     check_ids: tuple[str, ...]
 
@@ -155,10 +151,10 @@ def steps_by_actor(report: "Report") -> list[tuple[str, list[ActorStep]]]:
         for step in problem.steps:
             fixes.setdefault(step, [])
             fixes[step] += [check_id for check_id in problem.check_ids if check_id not in fixes[step]]
-    groups: dict[str, list[ActorStep]] = {actor: [] for actor in (*ACTORS, ANYONE)}
+    groups: dict[str, list[ActorStep]] = {actor: [] for actor in (*Actor, ANYONE)}
     for step, check_ids in fixes.items():
-        actor, text = split_actor(step)
-        groups[actor or ANYONE].append(ActorStep(actor, text, tuple(check_ids)))
+        parsed = Step.parse(step)
+        groups[parsed.actor or ANYONE].append(ActorStep(parsed.actor, parsed.text, tuple(check_ids)))
     return [(actor, steps) for actor, steps in groups.items() if steps]
 
 
@@ -168,11 +164,11 @@ def network_failed(report: "Report") -> bool:
                for r in report.results)
 
 
-def change_counts(report: "Report") -> dict[str, int]:
+def change_counts(report: "Report") -> dict[Change, int]:
     """With ``--compare``: how many checks carry each change word (all four, zeros included)."""
-    counts = dict.fromkeys(CHANGE_WORDS, 0)
+    counts = dict.fromkeys(Change, 0)
     for result in report.results:
-        if result.change in counts:
+        if result.change is not None:
             counts[result.change] += 1
     return counts
 
@@ -186,7 +182,6 @@ def change_text(report: "Report") -> str | None:
     if report.compared_with is None:
         return None
     counts = change_counts(report)
-    parts = [f"{counts[word]} {CHANGE_LABELS[word]}" for word in ("fixed", "newly_broken", "still_broken")
-             if counts[word]]
+    parts = [f"{counts[change]} {change.label}" for change in Change if change.noteworthy and counts[change]]
     when = report.compared_with.get("generated_at") or "the earlier report"
     return f"{', '.join(parts) or 'nothing changed'} since {when}"

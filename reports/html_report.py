@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from topdesk_preflight.model import evolve, split_actor
+from topdesk_preflight.model import Actor, Change, Step, evolve
 from topdesk_preflight.reports.diagnosis import (
-    CHANGE_LABELS,
     blockers_of_skipped,
     change_text,
     network_failed,
@@ -182,7 +181,7 @@ class RequestView:
 class StepView:
     """A remediation step, with who acts on it shown apart ("TOPdesk administrator", ...)."""
 
-    actor: str | None
+    actor: Actor | None
     text: str
 
 
@@ -206,7 +205,7 @@ class CheckView:
     silenced: str | None = None
     blocks: tuple[str, ...] = field(default=())  # the skipped checks this failure holds up
     blocked_by: tuple[tuple[str, str], ...] = field(default=())  # skipped: (id, anchor) of the failures it waits on
-    change: str | None = None  # with --compare: fixed, newly_broken, still_broken or unchanged
+    change: Change | None = None  # with --compare
     change_label: str = ""
     enable_with: str | None = None  # not checked: the flag that would let it run
     same_fix_as: str | None = None  # a root cause merged into a problem: whose steps it shares
@@ -217,9 +216,8 @@ def _anchor(check_id: str) -> str:
     return "check-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in check_id)[:80]
 
 
-def _step_view(step: str) -> StepView:
-    actor, text = split_actor(step)
-    return StepView(actor, _prose(text))
+def _step_view(step: Step) -> StepView:
+    return StepView(step.actor, _prose(step.text))
 
 
 def _check_view(result: "CheckResult", report: "Report", curl: CurlBuilder,
@@ -248,7 +246,7 @@ def _check_view(result: "CheckResult", report: "Report", curl: CurlBuilder,
         guide_section=_name(result.guide_section),
         summary=_prose(result.summary),
         details=tuple(_prose(d) for d in result.details),
-        remediation=tuple(_step_view(step) for step in result.remediation),
+        remediation=tuple(_step_view(step) for step in result.steps),
         evidence=evidence_view(evidence) if evidence else None,
         depends_on=tuple(_name(d) for d in result.depends_on),
         duration=f"{result.duration_s:.2f}s",
@@ -257,8 +255,8 @@ def _check_view(result: "CheckResult", report: "Report", curl: CurlBuilder,
         blocks=tuple(_name(r.id) for r in report.blocked_by(result.id))
         if result.counts_against_readiness else (),
         blocked_by=tuple((_name(b), _anchor(b)) for b in blockers.get(result.id, ())),
-        change=result.change if result.change in CHANGE_LABELS else None,
-        change_label=CHANGE_LABELS.get(result.change or "", ""),
+        change=result.change,
+        change_label=result.change.label if result.change else "",
         enable_with=None if result.enable_with is None else _name(result.enable_with),
     )
 

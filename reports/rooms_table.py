@@ -18,20 +18,22 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from attrs import frozen
 
+from topdesk_preflight.guide import MENU_ROOM_TYPE, ROOM_TYPE_NAMES, TYPES_LABEL
+
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.model import Report
 
 #: The rooms checks whose evidence holds rows, in the order their rows are merged.
 ROOM_CHECKS = ("rooms.present", "rooms.typed", "rooms.reservable", "rooms.branch_mismatch")
-HCP_TYPES = ("Room", "Desk")
-TYPE_MENU = "Modules settings -> Property management -> Dropdown list -> Room -> Type"
+_HCP_TYPES = {name.casefold() for name in ROOM_TYPE_NAMES}
 
-FIX_TYPE = (f"Type: open the room card, set Type to Room or Desk and save. The types themselves are defined in "
-            f"{TYPE_MENU}.")
+# The fix notes under the table, in the guide's words (topdesk_preflight.guide).
+FIX_TYPE = (f"Type: open the room card, set Type to {TYPES_LABEL} and save. The types themselves are defined in "
+            f"{MENU_ROOM_TYPE}.")
 FIX_RESERVABLE = "Reservable: open the room card, expand Reservation management, check Reservable and save."
 FIX_BRANCH = "Branch: open the room card, set its branch to {branch} and save (or configure that branch in HCP)."
 FIX_MISSING = ("Missing: open the branch {branch}, click on the Rooms tab, then New Room; enter the name, choose "
-               "Type Room or Desk and click Save.")
+               f"Type {TYPES_LABEL} and click Save.")
 
 FAIL, WARN = "fail", "warn"
 
@@ -169,9 +171,9 @@ def _row(raw: dict[str, Any], branch: str | None, note: Any) -> RoomRow:
     type_name = raw.get("type")
     type_cell = RoomCell(type_name)
     if type_name is None and "not found" not in problems and "only archived" not in problems:
-        type_cell = RoomCell(None, FAIL, "Room or Desk", note(FIX_TYPE))
-    elif isinstance(type_name, str) and type_name.strip().casefold() not in {t.casefold() for t in HCP_TYPES}:
-        type_cell = RoomCell(type_name, WARN, "Room or Desk, if HCP should import it", note(FIX_TYPE))
+        type_cell = RoomCell(None, FAIL, TYPES_LABEL, note(FIX_TYPE))
+    elif isinstance(type_name, str) and type_name.strip().casefold() not in _HCP_TYPES:
+        type_cell = RoomCell(type_name, WARN, f"{TYPES_LABEL}, if HCP should import it", note(FIX_TYPE))
     importable = type_name is None or type_cell.problem is None
     reservable = raw.get("reservable")
     reservable_cell = RoomCell(reservable)

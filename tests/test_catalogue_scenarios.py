@@ -11,17 +11,16 @@ from typing import Iterator
 
 import pytest
 
-from topdesk_preflight.model import Status, split_actor
+from topdesk_preflight.guide import MENU_ROOM_TYPE
+from topdesk_preflight.model import Status, Step
 from topdesk_preflight.runner import run_preflight
 from topdesk_preflight.sandbox import Sandbox
-
-GUIDE_TYPE_MENU = "Modules settings -> Property management -> Dropdown list -> Room -> Type"
 
 #: scenario -> (readiness, root causes, warnings, words the root causes' remediation must contain)
 EXPECTED: dict[str, tuple[str, list[str], list[str], list[str]]] = {
     "healthy": ("ready", [], [], []),
     # "The Type dropdown is empty when creating a room"
-    "types_missing": ("not_ready", ["rooms.types_defined"], [], [GUIDE_TYPE_MENU, "Room", "Desk"]),
+    "types_missing": ("not_ready", ["rooms.types_defined"], [], [MENU_ROOM_TYPE, "Room", "Desk"]),
     # "Rooms created in TOPdesk do not appear when importing into HCP": no type, wrong branch, permissions
     "rooms_untyped": ("not_ready", ["rooms.typed"], [],
                       ["Open the room Aurora 2.08 in branch HQ Stockholm, set Type to Room or Desk, save.",
@@ -84,7 +83,7 @@ def test_the_whole_catalogue_names_the_cause_and_what_to_fix(sandbox: Sandbox, s
         if result.status is not Status.PASS:
             assert result.remediation or result.status is Status.SKIPPED, f"{result.id} says nothing to do"
         for step in result.remediation:
-            assert split_actor(step)[0], f"{result.id}: every step says who acts: {step!r}"
+            assert Step.parse(step).actor, f"{result.id}: every step says who acts: {step!r}"
     assert {r.method for r in sandbox.requests} <= {"GET", "HEAD"}
 
 

@@ -8,9 +8,13 @@ import attrs
 import pytest
 
 from topdesk_preflight.model import (
+    Actor,
+    Change,
     CheckResult,
+    Readiness,
     Report,
     Status,
+    Step,
     Target,
     split_actor,
 )
@@ -101,6 +105,31 @@ def test_actor_prefixes_split():
     assert split_actor("HCP administrator: enter the new password") == ("HCP administrator",
                                                                        "enter the new password")
     assert split_actor("no actor here") == (None, "no actor here")
+
+
+def test_a_check_may_hand_over_steps_and_the_result_keeps_their_text():
+    step = Step(Actor.HCP, "enter the new password")
+    assert CheckResult.failed("no", remediation=[step, "Run again."]).remediation == (
+        "HCP administrator: enter the new password", "Run again.")
+    assert CheckResult.warned("hm", remediation=step).remediation == ("HCP administrator: enter the new password",)
+
+
+def test_a_results_steps_say_who_acts_on_each():
+    failed = CheckResult.failed("no", remediation=["TOPdesk administrator: Open the room.", "Run again."])
+    assert failed.steps == (Step(Actor.TOPDESK, "Open the room."), Step(None, "Run again."))
+
+
+def test_the_change_of_a_result_is_a_change_word_or_nothing():
+    assert attrs.evolve(CheckResult.passed("ok"), change="fixed").change is Change.FIXED
+    assert CheckResult.passed("ok").change is None
+    with pytest.raises(ValueError):
+        attrs.evolve(CheckResult.passed("ok"), change="better")
+
+
+def test_readiness_is_one_of_the_three_words():
+    assert THREE_CAUSES.readiness is Readiness.NOT_READY
+    assert report(result("a.one", "error")).readiness is Readiness.UNKNOWN
+    assert report(result("a.one", "pass")).readiness is Readiness.READY
 
 
 class TestSilences:

@@ -328,7 +328,7 @@ def test_a_failed_prefetch_yields_the_same_verdict_as_a_failed_fetch_by_the_chec
 
 def test_an_errors_hint_says_who_can_act_on_it():
     from topdesk_preflight.errors import ConnectError, NotTopdeskError, ServerError
-    from topdesk_preflight.model import split_actor
+    from topdesk_preflight.model import Step
 
     def raising(exc):
         def check(ctx):
@@ -338,7 +338,7 @@ def test_an_errors_hint_says_who_can_act_on_it():
     results = run(make_registry(("a.net", raising(ConnectError("refused", path="/tas/api/version"))),
                                 ("a.server", raising(ServerError("boom", path="/x", status=503))),
                                 ("a.url", raising(NotTopdeskError("html", path="/tas/api/version")))))
-    actors = [split_actor(r.remediation[0])[0] for r in results]
+    actors = [Step.parse(r.remediation[0]).actor for r in results]
     assert actors == ["Network administrator", "TOPdesk administrator", "HCP administrator"]
 
 

@@ -16,6 +16,11 @@ import attrs
 from attrs import field, frozen
 
 from topdesk_preflight.redaction import Redactor
+# The vocabulary lives in its own module; it is imported from here, beside Status.
+from topdesk_preflight.vocabulary import Actor as Actor
+from topdesk_preflight.vocabulary import Change as Change
+from topdesk_preflight.vocabulary import Readiness as Readiness
+from topdesk_preflight.vocabulary import Step as Step
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.pseudonyms import Pseudonymizer
@@ -50,6 +55,11 @@ def _tuple_of_str(values: Iterable[Any] | str | None) -> tuple[str, ...]:
     if isinstance(values, str):
         return (values,)
     return tuple(str(v) for v in values)
+
+
+def _steps(values: Iterable[str | Step] | str | Step | None) -> tuple[str, ...]:
+    """Remediation as the texts the JSON report lists: a :class:`Step` is kept as ``str(step)``."""
+    return _tuple_of_str((values,) if isinstance(values, Step) else values)
 
 
 def _results(values: Iterable["CheckResult"]) -> tuple["CheckResult", ...]:
@@ -91,7 +101,7 @@ class CheckResult:
     summary: str
     details: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
     evidence: dict[str, Any] = field(factory=dict, converter=_plain_dict)
-    remediation: tuple[str, ...] = field(default=(), converter=_tuple_of_str)
+    remediation: tuple[str, ...] = field(default=(), converter=_steps)
     id: str = ""
     title: str = ""
     guide_section: str = ""
@@ -99,10 +109,15 @@ class CheckResult:
     duration_s: float = 0.0
     requests: tuple[RequestRecord, ...] = field(default=(), converter=_records)
     silenced: str | None = None  # the reason, when a config-file silence applies to this result
-    change: str | None = None  # with --compare: "fixed", "newly_broken", "still_broken" or "unchanged"
+    change: Change | None = field(default=None, converter=attrs.converters.optional(Change))  # with --compare
     #: For a ``skipped`` check that verified nothing because a setting was not given (or because a
     #: prerequisite was skipped for that reason): what would let it run, e.g. ``"--branch"``.
     enable_with: str | None = None
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The remediation with who acts on each step, for the renderers that show the actor apart."""
+        return tuple(Step.parse(step) for step in self.remediation)
 
     @property
     def not_checked(self) -> bool:
@@ -135,17 +150,17 @@ class CheckResult:
         return cls(Status.PASS, summary, details=details, evidence=evidence)
 
     @classmethod
-    def warned(cls, summary: str, *, remediation: Iterable[str], details: Iterable[str] = (),
+    def warned(cls, summary: str, *, remediation: Iterable[str | Step], details: Iterable[str] = (),
                evidence: Mapping[str, Any] | None = None) -> "CheckResult":
         return cls(Status.WARN, summary, details=details, evidence=evidence, remediation=remediation)
 
     @classmethod
-    def failed(cls, summary: str, *, remediation: Iterable[str], details: Iterable[str] = (),
+    def failed(cls, summary: str, *, remediation: Iterable[str | Step], details: Iterable[str] = (),
                evidence: Mapping[str, Any] | None = None) -> "CheckResult":
         return cls(Status.FAIL, summary, details=details, evidence=evidence, remediation=remediation)
 
     @classmethod
-    def errored(cls, summary: str, *, remediation: Iterable[str] = (), details: Iterable[str] = (),
+    def errored(cls, summary: str, *, remediation: Iterable[str | Step] = (), details: Iterable[str] = (),
                 evidence: Mapping[str, Any] | None = None) -> "CheckResult":
         return cls(Status.ERROR, summary, details=details, evidence=evidence, remediation=remediation)
 
@@ -187,19 +202,13 @@ class Ticket:
     permission_groups: tuple[str, ...]
 
 
-# Who acts on a remediation step: every step starts with one of these and ": ".
-ACTOR_TOPDESK = "TOPdesk administrator"
-ACTOR_HCP = "HCP administrator"
-ACTOR_NETWORK = "Network administrator"
-ACTORS = (ACTOR_TOPDESK, ACTOR_HCP, ACTOR_NETWORK)
-
-
 def split_actor(step: str) -> tuple[str | None, str]:
-    """``"HCP administrator: do X"`` -> ``("HCP administrator", "do X")``; no known prefix -> (None, step)."""
-    for actor in ACTORS:
-        if step.startswith(actor + ": "):
-            return actor, step[len(actor) + 2:]
-    return None, step
+    """``"HCP administrator: do X"`` -> ``("HCP administrator", "do X")``; no known prefix -> (None, step).
+
+    :meth:`Step.parse` as a pair of plain strings, kept for ``reports/json_report.py`` until it reads Steps.
+    """
+    parsed = Step.parse(step)
+    return (None if parsed.actor is None else parsed.actor.value), parsed.text
 
 
 # Evidence keys that feed the ticket block; checks that learn these facts set them.
@@ -281,14 +290,14 @@ class Report:
         return not any(r.counts_against_readiness for r in self.results)
 
     @property
-    def readiness(self) -> str:
+    def readiness(self) -> Readiness:
         """``ready``, ``not_ready`` (something failed) or ``unknown`` (nothing failed, something errored)."""
         live = [r for r in self.results if r.silenced is None]
         if any(r.status is Status.FAIL for r in live):
-            return "not_ready"
+            return Readiness.NOT_READY
         if any(r.status is Status.ERROR for r in live):
-            return "unknown"
-        return "ready"
+            return Readiness.UNKNOWN
+        return Readiness.READY
 
     @property
     def root_causes(self) -> list[CheckResult]:

@@ -29,11 +29,10 @@ from topdesk_preflight.interrupt import INTERRUPT_POLL_S, stop_if_interrupted
 from topdesk_preflight.report_assembly import apply_silences as apply_silences  # its old home, kept
 from topdesk_preflight.report_assembly import assemble_report, check_against_catalogue
 from topdesk_preflight.model import (
-    ACTOR_HCP,
-    ACTOR_NETWORK,
-    ACTOR_TOPDESK,
+    Actor,
     CheckResult,
     Report,
+    Step,
     evolve,
 )
 
@@ -110,20 +109,20 @@ def _error_from_exception(exc: Exception) -> CheckResult:
     hint = getattr(exc, "hint", None)
     return CheckResult.errored(
         f"Could not complete the check: {_describe(exc)}",
-        remediation=[f"{_actor_for(exc)}: {hint}"] if hint else [],
+        remediation=[Step(_actor_for(exc), str(hint))] if hint else [],
         evidence={"exception": type(exc).__name__},
     )
 
 
-def _actor_for(exc: Exception) -> str:
+def _actor_for(exc: Exception) -> Actor:
     """Who can act on a client error's hint: the network path, TOPdesk's side, or whoever runs HCP."""
     from topdesk_preflight.errors import HTTPStatusError, PermissionDenied, TransportError
 
     if isinstance(exc, TransportError):
-        return ACTOR_NETWORK
+        return Actor.NETWORK
     if isinstance(exc, PermissionDenied) or (isinstance(exc, HTTPStatusError) and exc.status >= 500):
-        return ACTOR_TOPDESK
-    return ACTOR_HCP
+        return Actor.TOPDESK
+    return Actor.HCP
 
 
 def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int = 8,
@@ -187,8 +186,8 @@ def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int
             for check_id in list(running):
                 finish(check_id, CheckResult.errored(
                     f"the run's deadline of {deadline_s:g} s was reached before this check finished",
-                    remediation=[f"{ACTOR_HCP}: run topdesk-preflight again with a larger --deadline; "
-                                 "if answers stay this slow, have the network path to TOPdesk checked."]))
+                    remediation=[Step(Actor.HCP, "run topdesk-preflight again with a larger --deadline; "
+                                      "if answers stay this slow, have the network path to TOPdesk checked.")]))
             for check_id in list(pending):
                 pending.remove(check_id)
                 finish(check_id, CheckResult.errored(
@@ -207,9 +206,9 @@ def run_checks(specs: Sequence["CheckSpec"], ctx: "Context", *, concurrency: int
                 if t0 is not None and now - t0 >= limit:
                     finish(check_id, evolve(CheckResult.errored(
                         f"timed out after {limit:g} s",
-                        remediation=[f"{ACTOR_HCP}: TOPdesk answered too slowly for this check; run "
-                                     "topdesk-preflight again, or raise --timeout if the instance is known "
-                                     "to be slow."]),
+                        remediation=[Step(Actor.HCP, "TOPdesk answered too slowly for this check; run "
+                                          "topdesk-preflight again, or raise --timeout if the instance is known "
+                                          "to be slow.")]),
                         duration_s=round(now - t0, 3)))
                     replacement = _Worker(tasks, done, ctx)  # the stuck worker keeps its thread
                     replacement.start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from topdesk_preflight.model import ACTOR_HCP, EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION, Status
+from topdesk_preflight.model import Actor, EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION, Status
 from topdesk_preflight.sandbox.faults import Fault
 
 VERSION = "/tas/api/version"
@@ -89,7 +89,7 @@ def test_a_200_html_page_is_a_wrong_url(sandbox_factory, run):
     api = run(sb, "api.reachable").result("api.reachable")
     assert api.status is Status.FAIL
     assert "HTML page" in api.summary and "TOPdesk" in api.summary
-    assert api.remediation[0].startswith(ACTOR_HCP)
+    assert api.remediation[0].startswith(Actor.HCP)
     assert "https://<tenant>.topdesk.net" in api.remediation[0] and "without /tas/" in api.remediation[0]
 
 

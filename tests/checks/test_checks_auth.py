@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from topdesk_preflight.model import ACTOR_HCP, ACTOR_TOPDESK, Status
+from topdesk_preflight.model import Actor, Status
 from topdesk_preflight.runner import run_preflight
 from topdesk_preflight.sandbox.faults import Fault
 from topdesk_preflight.settings import Settings
@@ -33,11 +33,11 @@ def test_every_kind_of_401_fails_with_all_causes_in_the_order_to_try(sandbox_fac
     assert "401" in auth.summary and "'hcp-svc'" in auth.summary
     assert auth.evidence["status"] == 401
     steps = auth.remediation
-    assert steps[0].startswith(ACTOR_HCP) and "login name" in steps[0] and "not its email" in steps[0]
-    assert steps[1].startswith(ACTOR_TOPDESK) and "not archived" in steps[1] and "active" in steps[1]
+    assert steps[0].startswith(Actor.HCP) and "login name" in steps[0] and "not its email" in steps[0]
+    assert steps[1].startswith(Actor.TOPDESK) and "not archived" in steps[1] and "active" in steps[1]
     assert "REST API" in steps[2] and "Use application passwords" in steps[2]
     assert "Application Password" in steps[3] and "Add" in steps[3]
-    assert steps[4].startswith(ACTOR_HCP) and "Update the application password" in steps[4]
+    assert steps[4].startswith(Actor.HCP) and "Update the application password" in steps[4]
     assert any("does not say which" in d for d in auth.details)
     assert report.result("operator.account").summary == "skipped: auth.credentials fail"
 
@@ -66,7 +66,7 @@ def test_a_persons_login_fails_with_topdesks_message(sandbox_factory, run):
     assert "person's" in auth.summary and "Operation not allowed for this log in" in auth.summary
     assert auth.evidence["status"] == 403
     assert auth.evidence["messages"] == ["Operation not allowed for this log in"]
-    assert auth.remediation[0].startswith(ACTOR_HCP)
+    assert auth.remediation[0].startswith(Actor.HCP)
 
 
 def test_a_server_error_on_the_login_is_an_error(sandbox_factory, run):
@@ -111,7 +111,7 @@ def test_a_past_expiry_date_fails_with_the_guides_renewal_steps():
     assert "My Settings -> Application Password" in result.remediation[0]
     assert "'hcp-svc'" in result.remediation[0]
     assert "shown once" in result.remediation[2]
-    assert result.remediation[-1].startswith(ACTOR_HCP) and "HCP connection settings" in result.remediation[-1]
+    assert result.remediation[-1].startswith(Actor.HCP) and "HCP connection settings" in result.remediation[-1]
 
 
 def test_an_expiry_within_the_window_warns_with_days_left():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from topdesk_preflight.checks._guide import MENU_BRANCH_SETTINGS
-from topdesk_preflight.model import ACTOR_HCP, ACTOR_TOPDESK, Status
+from topdesk_preflight.guide import MENU_BRANCH_SETTINGS
+from topdesk_preflight.model import Actor, Status
 from topdesk_preflight.sandbox import Fault
 from topdesk_preflight.sandbox.model import stable_id
 
@@ -56,9 +56,9 @@ def test_a_missing_branch_fails_and_names_the_close_names_that_exist(sandbox_fac
     assert "HQ Stockholm North" in result.summary and "HQ-Stockholm" in result.summary
     assert "Branch Göteborg" not in result.evidence["close_names"]
     assert result.evidence["branch_id"] is None
-    create, = steps_for(result, ACTOR_TOPDESK)
+    create, = steps_for(result, Actor.TOPDESK)
     assert MENU_BRANCH_SETTINGS in create and "'HQ Stockholm'" in create
-    fix_in_hcp, = steps_for(result, ACTOR_HCP)
+    fix_in_hcp, = steps_for(result, Actor.HCP)
     assert "'HQ-Stockholm'" in fix_in_hcp
 
 
@@ -84,7 +84,7 @@ def test_an_archived_branch_fails_and_asks_to_restore_it(sandbox_factory, run):
     result = run(sb, CHECK).result(CHECK)
     assert result.status is Status.FAIL
     assert result.summary == "The branch 'HQ Stockholm' is archived"
-    restore = steps_for(result, ACTOR_TOPDESK)[0]
+    restore = steps_for(result, Actor.TOPDESK)[0]
     assert "restore" in restore and MENU_BRANCH_SETTINGS in restore
     assert result.evidence["branch_id"] is None
     assert result.evidence["archived_branch_id"] == stable_id("branch", "HQ Stockholm")
@@ -106,8 +106,8 @@ def test_a_branch_spelled_in_another_case_warns_with_the_exact_name(sandbox_fact
     assert result.status is Status.WARN
     assert "'HQ Stockholm'" in result.summary
     assert result.evidence["branch_id"] == stable_id("branch", "HQ Stockholm")
-    assert steps_for(result, ACTOR_HCP) == [
-        f"{ACTOR_HCP}: Set the branch in HCP's TOPdesk connection to exactly 'HQ Stockholm'."]
+    assert steps_for(result, Actor.HCP) == [
+        f"{Actor.HCP}: Set the branch in HCP's TOPdesk connection to exactly 'HQ Stockholm'."]
 
 
 @pytest.mark.parametrize("hostile", ['HQ "North", Floor; 2', "Lab (A,B);archived==true", "Back\\slash 'q'"])
@@ -132,7 +132,7 @@ def test_an_account_that_may_not_read_branches_fails_naming_the_permission(sandb
     result = run(sb, CHECK).result(CHECK)
     assert result.status is Status.FAIL
     assert "may not read branches" in result.summary
-    assert "Supporting Files" in steps_for(result, ACTOR_TOPDESK)[0]
+    assert "Supporting Files" in steps_for(result, Actor.TOPDESK)[0]
     assert result.evidence["http_status"] == 403
 
 

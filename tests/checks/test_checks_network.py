@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from topdesk_preflight.model import ACTOR_HCP, ACTOR_NETWORK, ACTOR_TOPDESK, Status
+from topdesk_preflight.model import Actor, Status
 from topdesk_preflight.runner import run_preflight
 from topdesk_preflight.settings import Settings
 
@@ -59,8 +59,8 @@ def test_an_unresolvable_host_fails_dns_and_skips_the_rest():
     dns = report.result("network.dns")
     assert dns.status is Status.FAIL
     assert "nonexistent.invalid does not resolve" in dns.summary
-    assert dns.remediation[0].startswith(ACTOR_HCP) and "https://<tenant>.topdesk.net" in dns.remediation[0]
-    assert any(step.startswith(ACTOR_NETWORK) for step in dns.remediation)
+    assert dns.remediation[0].startswith(Actor.HCP) and "https://<tenant>.topdesk.net" in dns.remediation[0]
+    assert any(step.startswith(Actor.NETWORK) for step in dns.remediation)
     assert report.result("network.tcp").status is Status.SKIPPED
     assert report.result("network.tls").summary == "skipped: network.tcp skipped"
 
@@ -83,7 +83,7 @@ def test_a_refused_port_fails_tcp_and_names_the_port():
     assert tcp.status is Status.FAIL
     assert "refused" in tcp.summary and f"port {port}" in tcp.summary
     assert tcp.evidence["error"] == "refused"
-    assert any(f"TCP/{port}" in step and step.startswith(ACTOR_NETWORK) for step in tcp.remediation)
+    assert any(f"TCP/{port}" in step and step.startswith(Actor.NETWORK) for step in tcp.remediation)
     assert any("on the HCP server" in step for step in tcp.remediation)
     assert report.result("network.tls").status is Status.SKIPPED
 
@@ -120,7 +120,7 @@ def test_a_silent_port_fails_tcp_as_blocked_or_filtered():
     assert tcp.status is Status.FAIL
     assert f"port {port} blocked or filtered (firewall)" in tcp.summary
     assert tcp.evidence["error"] == "timeout"
-    assert tcp.remediation[0].startswith(ACTOR_HCP)  # an unusual port: the URL may be wrong too
+    assert tcp.remediation[0].startswith(Actor.HCP)  # an unusual port: the URL may be wrong too
     assert any("between the HCP server and the TOPdesk server" in step for step in tcp.remediation)
 
 
@@ -149,7 +149,7 @@ def test_an_expired_certificate_fails_tls_and_skips_the_api(sandbox_factory, run
     assert tls.status is Status.FAIL
     assert "has expired" in tls.summary
     assert tls.evidence["reason"] == "expired" and tls.evidence["certificate"]["days_left"] < 0
-    assert tls.remediation[0].startswith(ACTOR_TOPDESK) and "Renew" in tls.remediation[0]
+    assert tls.remediation[0].startswith(Actor.TOPDESK) and "Renew" in tls.remediation[0]
     assert report.result("api.reachable").status is Status.SKIPPED
 
 
@@ -178,7 +178,7 @@ def test_a_certificate_expiring_within_30_days_warns(sandbox_factory, run):
     tls = run(sb, "network.tls").result("network.tls")
     assert tls.status is Status.WARN
     assert "expires in" in tls.summary and tls.evidence["certificate"]["days_left"] < 30
-    assert tls.remediation[0].startswith(ACTOR_TOPDESK)
+    assert tls.remediation[0].startswith(Actor.TOPDESK)
 
 
 def test_plain_http_warns_that_there_is_no_tls(sandbox_factory, run):
@@ -186,7 +186,7 @@ def test_plain_http_warns_that_there_is_no_tls(sandbox_factory, run):
     tls = run(sb, "network.tls").result("network.tls")
     assert tls.status is Status.WARN
     assert tls.summary.startswith("Plain HTTP: no TLS to check")
-    assert tls.remediation[0].startswith(ACTOR_HCP) and "https://" in tls.remediation[0]
+    assert tls.remediation[0].startswith(Actor.HCP) and "https://" in tls.remediation[0]
 
 
 def test_insecure_mode_warns_that_the_certificate_was_not_verified(sandbox_factory, run):
@@ -301,7 +301,7 @@ def test_a_proxy_that_refuses_the_tunnel_fails_tls_with_the_proxy_named(sandbox_
     tls = run(sb, "network.tls").result("network.tls")
     assert tls.status is Status.FAIL
     assert f"127.0.0.1:{p.port} refused a tunnel" in tls.summary and "403" in tls.summary
-    assert tls.remediation[0].startswith(ACTOR_NETWORK) and "CONNECT" in tls.remediation[0]
+    assert tls.remediation[0].startswith(Actor.NETWORK) and "CONNECT" in tls.remediation[0]
 
 
 def test_a_dead_proxy_fails_tcp_even_though_topdesk_itself_is_reachable(sandbox_factory, run, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from topdesk_preflight.model import ACTOR_HCP, ACTOR_TOPDESK, EVIDENCE_OPERATOR_EMAIL, Status
+from topdesk_preflight.model import Actor, EVIDENCE_OPERATOR_EMAIL, Status
 from topdesk_preflight.sandbox.faults import Fault
 
 CURRENT = "/tas/api/operators/current"
@@ -44,7 +44,7 @@ def test_an_email_in_hcp_that_is_not_the_operators_fails(sandbox_factory, run):
     result = run(sb, "operator.account", email="someone.else@acme.example").result("operator.account")
     assert result.status is Status.FAIL
     assert "someone.else@acme.example" in result.summary and "hcp@acme.example" in result.summary
-    assert result.remediation[0].startswith(ACTOR_HCP) and "hcp@acme.example" in result.remediation[0]
+    assert result.remediation[0].startswith(Actor.HCP) and "hcp@acme.example" in result.remediation[0]
 
 
 def test_the_email_comparison_ignores_case_and_spaces(sandbox_factory, run):
@@ -59,7 +59,7 @@ def test_an_operator_without_email_fails_and_skips_the_uniqueness_check(sandbox_
     result = report.result("operator.account")
     assert result.status is Status.FAIL
     assert "has no email" in result.summary
-    assert result.remediation[0].startswith(ACTOR_TOPDESK) and "Operator settings" in result.remediation[0]
+    assert result.remediation[0].startswith(Actor.TOPDESK) and "Operator settings" in result.remediation[0]
     assert report.result("operator.email_unique").summary == "skipped: operator.account fail"
 
 
@@ -73,7 +73,7 @@ def test_an_archived_or_login_less_operator_fails(sandbox_factory, run, changes,
     result = run(sb, "operator.account").result("operator.account")
     assert result.status is Status.FAIL
     assert words in result.summary
-    assert all(step.startswith(ACTOR_TOPDESK) for step in result.remediation)
+    assert all(step.startswith(Actor.TOPDESK) for step in result.remediation)
 
 
 def test_the_login_steps_come_from_the_guides_troubleshooting_entry(sandbox_factory, run):
@@ -137,7 +137,7 @@ def test_an_operator_in_another_branch_fails_naming_both(sandbox_factory, run):
     result = run(sb, "operator.branch").result("operator.branch")
     assert result.status is Status.FAIL
     assert "'Branch Göteborg'" in result.summary and "'HQ Stockholm'" in result.summary
-    assert result.remediation[0].startswith(ACTOR_TOPDESK)
+    assert result.remediation[0].startswith(Actor.TOPDESK)
     assert "Operator settings" in result.remediation[0] and "choose the branch 'HQ Stockholm'" in \
         result.remediation[0]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from topdesk_preflight.checks._guide import PERMISSIONS_NEEDED
-from topdesk_preflight.model import ACTOR_TOPDESK, EVIDENCE_PERMISSION_GROUPS, Status
+from topdesk_preflight.guide import PERMISSIONS_NEEDED
+from topdesk_preflight.model import Actor, EVIDENCE_PERMISSION_GROUPS, Status
 from topdesk_preflight.sandbox import Fault
 from topdesk_preflight.sandbox.model import ALL_PERMISSIONS
 
@@ -15,7 +15,7 @@ RESERVATIONS = "permissions.reservations"
 
 
 def topdesk_steps(result) -> list[str]:
-    return [step for step in result.remediation if step.startswith(ACTOR_TOPDESK + ": ")]
+    return [step for step in result.remediation if step.startswith(Actor.TOPDESK + ": ")]
 
 
 # ------------------------------------------------------------------------------------ permissions.group

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from topdesk_preflight.model import ACTOR_TOPDESK, Status
+from topdesk_preflight.model import Actor, Status
 from topdesk_preflight.sandbox.faults import Fault
 
 
@@ -25,7 +25,7 @@ def test_no_linked_person_fails_with_the_guides_steps(sandbox_factory, run):
     result = run(sb, "person.linked").result("person.linked")
     assert result.status is Status.FAIL
     assert "has no linked person" in result.summary
-    assert all(step.startswith(ACTOR_TOPDESK) for step in result.remediation)
+    assert all(step.startswith(Actor.TOPDESK) for step in result.remediation)
     assert "Person settings" in result.remediation[0] and "hcp@acme.example" in result.remediation[0]
     assert "'HQ Stockholm'" in result.remediation[0]
     assert "Linked Operator section" in result.remediation[1] and "hcp-svc" in result.remediation[1]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from topdesk_preflight.checks._guide import MENU_ROOM_TYPE
-from topdesk_preflight.model import ACTOR_HCP, ACTOR_TOPDESK, Status
+from topdesk_preflight.guide import MENU_ROOM_TYPE
+from topdesk_preflight.model import Actor, Status
 from topdesk_preflight.sandbox import Fault
 from topdesk_preflight.sandbox.model import Location, stable_id
 
@@ -20,7 +20,7 @@ ROW_KEYS = {"name", "roomNumber", "branch", "type", "reservable", "hcp_imports",
 
 
 def topdesk_steps(result) -> list[str]:
-    return [step for step in result.remediation if step.startswith(ACTOR_TOPDESK + ": ")]
+    return [step for step in result.remediation if step.startswith(Actor.TOPDESK + ": ")]
 
 
 def add_room(sb, name: str, number: str, branch: str = HQ, type_: str | None = "Room", *,
@@ -182,7 +182,7 @@ def test_untyped_rooms_fail_with_one_step_per_room(sandbox_factory, run):
     assert result.status is Status.FAIL
     assert "2 rooms in branch 'HQ Stockholm' have no type" in result.summary
     assert "Aurora 2.08" in result.summary and "Nebula 5.01" in result.summary
-    assert f"{ACTOR_TOPDESK}: Open the room Aurora 2.08 in branch HQ Stockholm, set Type to Room or Desk, " \
+    assert f"{Actor.TOPDESK}: Open the room Aurora 2.08 in branch HQ Stockholm, set Type to Room or Desk, " \
            "save." in result.remediation
     rows = {row["name"]: row for row in result.evidence["rooms"]}
     assert set(rows) == {"Aurora 2.08", "Nebula 5.01"}
@@ -259,9 +259,9 @@ def test_rooms_under_another_branch_fail_naming_that_branch(sandbox_factory, run
     assert result.status is Status.FAIL
     assert result.summary == ("2 of 2 expected rooms are not in branch 'HQ Stockholm': "
                               "Aurora 2.08 (in Branch Göteborg) and Borealis 2.10 (in Branch Göteborg)")
-    assert f"{ACTOR_TOPDESK}: Open the room Aurora 2.08 (now in branch Branch Göteborg) and set its branch " \
+    assert f"{Actor.TOPDESK}: Open the room Aurora 2.08 (now in branch Branch Göteborg) and set its branch " \
            "to HQ Stockholm, save." in result.remediation
-    assert any(s.startswith(ACTOR_HCP) and "'Branch Göteborg'" in s for s in result.remediation)
+    assert any(s.startswith(Actor.HCP) and "'Branch Göteborg'" in s for s in result.remediation)
     assert result.evidence["other_branch"] == {"Aurora 2.08": GOTEBORG, "Borealis 2.10": GOTEBORG}
     row = result.evidence["rooms"][0]
     assert row["branch"] == GOTEBORG and row["problem"] == "in branch Branch Göteborg, not HQ Stockholm"
@@ -338,7 +338,7 @@ def test_no_reservable_room_at_all_fails_because_hcp_could_never_book_one(sandbo
                               "HCP can import them but never book one")
     assert report.readiness == "not_ready"
     assert any("/reservableLocations" in d for d in result.details)
-    assert f"{ACTOR_TOPDESK}: Open the room card Aurora 2.08 in branch HQ Stockholm, expand Reservation " \
+    assert f"{Actor.TOPDESK}: Open the room card Aurora 2.08 in branch HQ Stockholm, expand Reservation " \
            "management, check Reservable, save." in result.remediation
     assert all(row["reservable"] is False and row["problem"] == "not reservable"
                for row in result.evidence["rooms"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from topdesk_preflight.guide import ROOM_TYPE_NAMES
 from topdesk_preflight.model import CheckResult, Report, RequestRecord, Status, Target, evolve
 
 #: A password that was never given to any renderer; it must not appear in any output.
@@ -174,7 +175,7 @@ def room(name: str, number: str, *, type_: str | None = "Room", reservable: bool
          branch: str | None = "HQ Stockholm", problem: str | None = None) -> dict[str, Any]:
     """A row as checks/_property_facts.room_row records it."""
     return {"name": name, "roomNumber": number, "branch": branch, "type": type_, "reservable": reservable,
-            "hcp_imports": type_ in ("Room", "Desk"), "problem": problem}
+            "hcp_imports": type_ in ROOM_TYPE_NAMES, "problem": problem}
 
 
 def rooms_report() -> Report:

@@ -23,7 +23,7 @@ from reports_fixtures import (
 )
 
 from topdesk_preflight import run_preflight
-from topdesk_preflight.model import ACTOR_HCP, ACTOR_TOPDESK, CheckResult, Report, Target, evolve
+from topdesk_preflight.model import Actor, CheckResult, Report, Target, evolve
 from topdesk_preflight.reports import render_html, render_json, summary_lines, validate_report_json
 from topdesk_preflight.reports.diagnosis import (
     ANYONE,
@@ -147,8 +147,8 @@ def test_a_check_skipped_behind_a_silenced_failure_is_still_shown_as_blocked_by_
 
 def test_steps_are_grouped_by_who_acts_across_all_root_causes():
     groups = dict(steps_by_actor(_chain_report()))
-    assert list(groups) == [ACTOR_TOPDESK, ACTOR_HCP, ANYONE]
-    assert [(s.text, s.check_id) for s in groups[ACTOR_TOPDESK]] == [("Fix a.one.", "a.one"),
+    assert list(groups) == [Actor.TOPDESK, Actor.HCP, ANYONE]
+    assert [(s.text, s.check_id) for s in groups[Actor.TOPDESK]] == [("Fix a.one.", "a.one"),
                                                                    ("Fix b.two.", "b.two")]
     assert [s.check_id for s in groups[ANYONE]] == ["a.one", "b.two"]
 
@@ -156,7 +156,7 @@ def test_steps_are_grouped_by_who_acts_across_all_root_causes():
 def test_the_html_says_who_does_what_with_numbered_steps_naming_their_check():
     section = parse(render_html(_chain_report())).find("section", id="who-does-what")
     groups = section.find_all("div", class_="actor-group")
-    assert [g.find("span", class_="actor").text() for g in groups] == [ACTOR_TOPDESK, ACTOR_HCP, ANYONE]
+    assert [g.find("span", class_="actor").text() for g in groups] == [Actor.TOPDESK, Actor.HCP, ANYONE]
     steps = groups[1].find("ol", class_="steps").find_all("li")
     assert [li.text() for li in steps] == ["Re-enter a.one in HCP. a.one", "Re-enter b.two in HCP. b.two"]
     assert steps[0].find("a", class_="step-check").attrs["href"] == "#check-a-one"

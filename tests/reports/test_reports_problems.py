@@ -14,8 +14,8 @@ import pytest
 from html_tree import parse
 
 from topdesk_preflight import run_preflight
-from topdesk_preflight.checks._guide import SUPPORTING_FILES_STEP
-from topdesk_preflight.model import ACTOR_TOPDESK, CheckResult, Report, Target, evolve, split_actor
+from topdesk_preflight.guide import SUPPORTING_FILES_STEP
+from topdesk_preflight.model import Actor, CheckResult, Report, Step, Target, evolve
 from topdesk_preflight.reports import render_html, render_json, summary_lines, ticket_text, validate_report_json
 from topdesk_preflight.reports.diagnosis import problems, step_count, steps_by_actor, unexplained_warnings
 from topdesk_preflight.reports.text_report import verdict_text
@@ -43,7 +43,7 @@ def test_three_causes_with_the_same_fix_are_one_problem_with_one_step(refused):
 
 def test_who_does_what_lists_the_shared_step_once_naming_every_check_it_fixes(refused):
     [(actor, [step])] = steps_by_actor(refused)
-    assert actor == ACTOR_TOPDESK and step.text == split_actor(SUPPORTING_FILES_STEP)[1]
+    assert actor == Actor.TOPDESK and step.text == Step.parse(SUPPORTING_FILES_STEP).text
     assert sorted(step.check_ids) == SAME_FIX
 
 
@@ -65,7 +65,7 @@ def test_the_ticket_text_has_one_numbered_problem_with_every_check(refused):
     text = ticket_text(refused)
     assert text.startswith("topdesk-preflight verdict: Not ready: 1 problem, 1 step to fix\n")
     assert "  1. branch.exists, permissions.supporting_files, rooms.types_defined (fail): " in text
-    assert "  2. " not in text and text.count(split_actor(SUPPORTING_FILES_STEP)[1]) == 1
+    assert "  2. " not in text and text.count(Step.parse(SUPPORTING_FILES_STEP).text) == 1
 
 
 def test_the_json_has_the_problem_and_still_every_root_cause(refused):
@@ -73,7 +73,7 @@ def test_the_json_has_the_problem_and_still_every_root_cause(refused):
     validate_report_json(data)
     [problem] = data["summary"]["problems"]
     assert sorted(problem["checks"]) == SAME_FIX and problem["explains"] == EXPLAINED
-    assert problem["steps"] == [{"actor": ACTOR_TOPDESK, "text": split_actor(SUPPORTING_FILES_STEP)[1]}]
+    assert problem["steps"] == [{"actor": Actor.TOPDESK, "text": Step.parse(SUPPORTING_FILES_STEP).text}]
     assert sorted(c["id"] for c in data["summary"]["root_causes"]) == SAME_FIX
 
 
@@ -85,7 +85,7 @@ def test_the_html_shows_the_step_once_in_who_does_what_and_in_the_findings(refus
     assert len([p for p in dom.find_all("p") if "same-fix" in p.classes()]) == 4  # 2 causes, 2 warnings
     assert "1 problem, 1 step" in page
     findings = dom.find("section", id="findings")
-    assert findings.text().count(split_actor(SUPPORTING_FILES_STEP)[1]) == 1
+    assert findings.text().count(Step.parse(SUPPORTING_FILES_STEP).text) == 1
 
 
 def _result(check_id: str, status: str, steps: tuple[str, ...]) -> CheckResult:

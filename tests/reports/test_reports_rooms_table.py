@@ -7,9 +7,10 @@ import json
 from html_tree import parse
 from reports_fixtures import all_pass_report, identify, mixed_report, room, rooms_report
 
+from topdesk_preflight.guide import MENU_ROOM_TYPE
 from topdesk_preflight.model import CheckResult, evolve
 from topdesk_preflight.reports import render_html, render_json
-from topdesk_preflight.reports.rooms_table import COLUMNS, FIX_RESERVABLE, FIX_TYPE, TYPE_MENU, room_table
+from topdesk_preflight.reports.rooms_table import COLUMNS, FIX_RESERVABLE, FIX_TYPE, room_table
 
 
 def rows_by_name(table):
@@ -30,7 +31,7 @@ def test_wrong_cells_are_marked_with_what_hcp_expects_and_a_fix():
     rows = rows_by_name(table)
     aurora = rows["Aurora 2.08"]
     assert (aurora.type.problem, aurora.type.expected) == ("fail", "Room or Desk")
-    assert table.fixes[aurora.type.fix - 1] == FIX_TYPE and TYPE_MENU in FIX_TYPE
+    assert table.fixes[aurora.type.fix - 1] == FIX_TYPE and MENU_ROOM_TYPE in FIX_TYPE
     assert aurora.hcp_imports.value is False and aurora.hcp_imports.problem == "fail"
     borealis = rows["Borealis 2.10"]
     assert (borealis.reservable.value, borealis.reservable.problem) == (False, "warn")
@@ -79,7 +80,7 @@ def test_the_html_table_highlights_each_wrong_cell_with_expected_value_and_fix_l
     assert type_cell.find("span", class_="expected").text().startswith("expected: Room or Desk")
     link = type_cell.find("a", class_="fix-ref").attrs["href"]
     note = section.find("li", id=link.removeprefix("#")).text()
-    assert TYPE_MENU in note and "set Type to Room or Desk" in note
+    assert MENU_ROOM_TYPE in note and "set Type to Room or Desk" in note
     reservable = rows["Borealis 2.10"][4]
     assert "cell-warn" in reservable.classes() and reservable.text().startswith("no")
     assert not rows["Cirrus 4.02"][3].classes()  # right cells are plain

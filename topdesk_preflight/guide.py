@@ -1,30 +1,35 @@
-"""The vendor guide's words, in one place, so every check quotes the same menu paths.
+"""The vendor guide's words, in one place, so every check, renderer and test quotes the same menu paths.
 
-Source: ``../shared/humly-topdesk-guide.txt`` ("Booking System Preparation - TOPdesk").
+Source: Humly's guide *Booking System Preparation - TOPdesk*. The checks build their
+remediation from these words, ``reports/rooms_table.py`` writes its fix notes with
+them, and the tests assert with them instead of copying them. This module sits
+beside the model, not under ``checks/``: importing ``topdesk_preflight.checks``
+registers the whole catalogue, which a renderer has no reason to do.
+
 Each remediation step names who acts, because a support thread bounces when the
 customer's TOPdesk administrator and the HCP administrator cannot tell whose step
 a line is: build steps with :func:`topdesk_admin`, :func:`hcp_admin` or
-:func:`network_admin`.
+:func:`network_admin` (each writes a :class:`~topdesk_preflight.vocabulary.Step`).
 """
 
 from __future__ import annotations
 
-from topdesk_preflight.model import ACTOR_HCP, ACTOR_NETWORK, ACTOR_TOPDESK
+from topdesk_preflight.vocabulary import Actor, Step
 
 
 def topdesk_admin(text: str) -> str:
     """A step for the customer's TOPdesk administrator (TOPdesk menu paths)."""
-    return f"{ACTOR_TOPDESK}: {text}"
+    return str(Step(Actor.TOPDESK, text))
 
 
 def hcp_admin(text: str) -> str:
     """A step for the HCP administrator (HCP's TOPdesk connection settings)."""
-    return f"{ACTOR_HCP}: {text}"
+    return str(Step(Actor.HCP, text))
 
 
 def network_admin(text: str) -> str:
     """A step for whoever runs the firewall / proxy between HCP and TOPdesk."""
-    return f"{ACTOR_NETWORK}: {text}"
+    return str(Step(Actor.NETWORK, text))
 
 
 # Guide sections (the troubleshooting entries and preparation steps), verbatim headings.
@@ -54,6 +59,7 @@ MENU_APP_PASSWORDS = "User menu -> My Settings -> Application Password"
 
 PERMISSIONS_NEEDED = ("Reservation Management: create / read / update / delete; API Access: all; "
                       "Supporting Files: read / write / create / delete / archive")
+#: The only room types HCP imports (the guide, "Adding Rooms to the Branch").
 ROOM_TYPE_NAMES = ("Room", "Desk")
 TYPES_LABEL = " or ".join(ROOM_TYPE_NAMES)
 
