@@ -127,8 +127,9 @@ def _problems(report: "Report") -> list[dict[str, Any]]:
 def to_json_dict(report: "Report") -> dict[str, Any]:
     """The report as the dict of docs/design.md §2, and additions the schema marks optional.
 
-    Additions: top-level ``settings``, ``warnings``, ``vantage`` (where the run
-    looked from), ``compared_with`` (the earlier report, or null) and ``detected``
+    Additions: ``target.api_version`` (the REST API's version, which ``target.topdesk_version`` held
+    under a name that read like the product's; kept as a deprecated alias within schema 1), top-level
+    ``settings``, ``warnings``, ``vantage`` (where the run looked from), ``compared_with`` (the earlier report, or null) and ``detected``
     (what the run learned about this TOPdesk and how it adapted);
     ``summary.readiness`` (ready / not_ready / unknown), ``summary.root_causes``
     (what to fix first, each with the checks it blocks), ``summary.problems`` (the root
@@ -154,8 +155,9 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
             "username": target.username,
             "email": target.email,
             "branch": target.branch,
-            "topdesk_version": target.topdesk_version,
-            "product_version": target.product_version,
+            "product_version": target.product_version,  # TOPdesk's own version: "TOPdesk 16.6.7"
+            "api_version": target.topdesk_version,  # its REST API's: "(REST API 3.7.4)"
+            "topdesk_version": target.topdesk_version,  # deprecated: the api_version under its old, ambiguous name
         }),
         "summary": {
             "ready": report.ready,

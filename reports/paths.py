@@ -2,10 +2,15 @@
 
 A support agent attaches the files to a ticket, so their names say which
 TOPdesk was checked and when: ``topdesk-preflight-<host>-<UTC timestamp>.json``.
+Two runs in the same second (a script, a fleet, the demo twice) must not
+overwrite each other, so a run claims its names (:func:`claim_default_paths`):
+when one is taken, the JSON and the HTML of the run share the first free
+suffix, ``...-20250131T094501Z-2.json`` and ``.html``.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
@@ -57,6 +62,56 @@ def default_paths(report: "Report", output_dir: str | os.PathLike[str] | None = 
     stem = f"{FILE_PREFIX}-{host_for_file_name(report.target.url)}-{file_timestamp(report.generated_at)}"
     folder = Path(output_dir if output_dir is not None else ".")
     return folder / f"{stem}.json", folder / f"{stem}.html"
+
+
+#: Claiming gives up after this many taken names in one second: something other than runs is at work.
+MAX_SUFFIX = 1_000
+
+
+def claim_default_paths(report: "Report", output_dir: str | os.PathLike[str] | None = ".", *,
+                        claim: tuple[str, ...] = (".json", ".html")) -> tuple[Path, Path]:
+    """:func:`default_paths`, with ``-2``, ``-3`` … when a name is taken; the files in ``claim`` are created.
+
+    Both names of a pair must be free, so a run's JSON and HTML always share their
+    suffix. Each claimed file is created empty (O_EXCL, readable by its owner only)
+    before the names are returned, so a run started in the same second cannot pick
+    them too; the reports' writer then replaces it, and :func:`release` removes one
+    left empty. ``claim`` names the suffixes this run will write (none for
+    ``--json -`` with ``--no-html``: then nothing is created).
+    """
+    json_path, html_path = default_paths(report, output_dir)
+    folder, stem = json_path.parent, json_path.stem
+    if claim:
+        _make_private_folders(folder)
+    for number in range(1, MAX_SUFFIX + 1):
+        name = stem if number == 1 else f"{stem}-{number}"
+        pair = {".json": folder / f"{name}.json", ".html": folder / f"{name}.html"}
+        if any(os.path.lexists(path) for path in pair.values()):
+            continue
+        taken: list[Path] = []
+        try:
+            for suffix in claim:
+                _create_exclusively(pair[suffix])
+                taken.append(pair[suffix])
+        except FileExistsError:  # another run got there between the look and the claim
+            for path in taken:
+                release(path)
+            continue
+        return pair[".json"], pair[".html"]
+    raise FileExistsError(errno.EEXIST, f"{MAX_SUFFIX} report names are taken already", os.fspath(json_path))
+
+
+def _create_exclusively(path: Path) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, REPORT_MODE & ~_umask()))
+
+
+def release(path: str | os.PathLike[str]) -> None:
+    """Remove a claimed name the run did not write after all (an empty file); a written report stays."""
+    try:
+        if os.path.getsize(path) == 0:
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

@@ -22,6 +22,9 @@ import shutil
 import textwrap
 from typing import TYPE_CHECKING, Mapping, Sequence, TextIO
 
+from topdesk_preflight.compare import change_lists
+from topdesk_preflight.exit_codes import failing_warnings
+from topdesk_preflight.model import Change, Readiness
 from topdesk_preflight.reports.diagnosis import (
     change_text, network_failed, problems, root_causes, step_count, unexplained_warnings,
 )
@@ -32,8 +35,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.model import CheckResult, Report
     from topdesk_preflight.reports.diagnosis import Problem
 
-READY_TEXT = "Ready for Humly Control Panel"
-
 #: The tag printed for each status value; five characters wide at most so lines align.
 STATUS_TAGS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 #: The mark before each tag, as flutter doctor shows its validators ("error": could not be assessed).
@@ -43,9 +44,9 @@ ASCII_GLYPHS: Mapping[str, str] = {"pass": "+", "warn": "!", "fail": "x", "error
 Marks = Mapping[str, str] | None
 
 _ANSI = {"pass": "32", "warn": "33", "fail": "31;1", "error": "35;1", "skipped": "2"}
-_VERDICT_ANSI = {"ready": "32;1", "not_ready": "31;1", "unknown": "35;1"}
-#: Shown after a result line when --compare found a change worth a look.
-CHANGE_TAGS = {"fixed": "[fixed]", "newly_broken": "[newly broken]", "still_broken": "[still broken]"}
+_VERDICT_ANSI = {Readiness.READY: "32;1", Readiness.NOT_READY: "31;1", Readiness.UNKNOWN: "35;1"}
+#: Shown after a result line when --compare found a change worth a look: ``[newly broken]``.
+CHANGE_TAGS = {change: f"[{change.label}]" for change in Change if change.noteworthy}
 _RESET = "\x1b[0m"
 _BLOCK_LIMIT = 1_000  # the summary block wraps a finding's summary (the rooms it names) up to this long
 #: The id column: wide enough for the catalogue's longest id (permissions.supporting_files).
@@ -135,21 +136,25 @@ def verdict_text(report: "Report") -> str:
 
     ``Ready for Humly Control Panel``, and when checks were not run because a
     setting was missing, ``..., but 1 check not checked (give --room)``: a ready
-    verdict never hides an unchecked step. ``Not ready: 2 problems, 5 steps to fix``
+    verdict never hides an unchecked step, nor, with ``--fail-on warn``, the warnings that
+    make it exit 1 (``..., but --fail-on warn: 1 warning``). ``Not ready: 2 problems, 5 steps to fix``
     (root causes that share one fix are one problem; skipped dependants follow
     from a cause and are not counted). ``Readiness unknown: N checks could not be
     assessed`` when nothing failed but something errored (exit code 4). Silenced
     results never count.
     """
-    if report.readiness == "ready":
+    readiness = report.readiness
+    if readiness is Readiness.READY:  # the exit code's reasons to be more than "ready" follow "but"
+        failing = failing_warnings(report)
+        buts = [f"--fail-on warn: {_plural(len(failing), 'warning')}"] if failing else []
         if report.not_checked:
-            return (f"{READY_TEXT}, but {_plural(len(report.not_checked), 'check')} not checked "
-                    f"(give {enable_flags(report)})")
-        return READY_TEXT
-    if report.readiness == "unknown":
+            buts.append(f"{_plural(len(report.not_checked), 'check')} not checked (give {enable_flags(report)})")
+        return f"{readiness.headline}, but {'; '.join(buts)}" if buts else readiness.headline
+    if readiness is Readiness.UNKNOWN:
         errors = len(unassessed(report))
-        return f"Readiness unknown: {_plural(errors, 'check')} could not be assessed"
-    return f"Not ready: {_plural(len(problems(report)), 'problem')}, {_plural(step_count(report), 'step')} to fix"
+        return f"{readiness.headline}: {_plural(errors, 'check')} could not be assessed"
+    return (f"{readiness.headline}: {_plural(len(problems(report)), 'problem')}, "
+            f"{_plural(step_count(report), 'step')} to fix")
 
 
 def counts_text(report: "Report") -> str:
@@ -171,7 +176,7 @@ def counts_text(report: "Report") -> str:
 
 def readiness_note(report: "Report") -> str | None:
     """Why "not ready" may only mean "not known yet": nothing failed, but a check could not run."""
-    if report.readiness != "unknown":
+    if report.readiness is not Readiness.UNKNOWN:
         return None
     return ("Nothing failed, but some checks could not be assessed; readiness is unknown until they "
             "run cleanly.")
@@ -267,11 +272,14 @@ def summary_lines(report: "Report", *, color: bool, paths: Sequence[str | os.Pat
             lines.append(_paint(line, paint, color) if paint else line)
 
     lines: list[str] = [""]
-    add(verdict_text(report), indent=2, paint=_VERDICT_ANSI[report.readiness])
+    add(verdict_text(report), indent=2,  # painted as what the exit code says: --fail-on warn makes it a failure
+        paint=_VERDICT_ANSI[Readiness.NOT_READY if failing_warnings(report) else report.readiness])
     add(counts_text(report), indent=2)
     changes = change_text(report)
     if changes:
         add(one_line(changes), first="Compared with the earlier report: ", indent=2)
+        for listed in change_lists(report):  # the checks behind the counts, in the same block
+            add(one_line(listed, _BLOCK_LIMIT), first="  ", indent=4)
     note = readiness_note(report)
     if note:
         add(note, indent=2)
@@ -288,22 +296,25 @@ def summary_lines(report: "Report", *, color: bool, paths: Sequence[str | os.Pat
                       f"{_plural(step_count(report), 'step')}):"]
     for problem in found:
         lines += _problem_lines(problem, color=color, width=width, marks=marks)
-    warned = unexplained_warnings(report)
+    warned = [r for r in unexplained_warnings(report) if not _said_by_a_warning_line(r, report)]
     if warned:
         lines += ["", "Worth a look (does not block HCP):"]
         for r in warned:
-            lines += _tagged("warn", f"{one_line(r.id, 80)}: {one_line(r.summary, _BLOCK_LIMIT)}",
+            lines += _tagged("warn", f"{one_line(r.id, 80)}: {one_line(r.summary, _BLOCK_LIMIT)}"
+                             f"{_change_suffix(r)}",
                              color=color, width=width, marks=marks)
     if report.not_checked:
         lines += ["", f"Not checked, because a setting was not given ({len(report.not_checked)}):"]
         for r in report.not_checked:
-            lines += _tagged("skipped", f"{one_line(r.id, 80)}: give {one_line(r.enable_with, 120)}",
+            lines += _tagged("skipped", f"{one_line(r.id, 80)}: give {one_line(r.enable_with, 120)}"
+                             f"{_change_suffix(r)}",
                              color=color, width=width, marks=marks)
     silenced = [r for r in report.sorted_results() if r.silenced is not None]
     if silenced:
         lines += ["", f"Silenced by the config file ({len(silenced)} silenced, not counted):"]
         for r in silenced:
-            lines += _tagged(r.status.value, f"{one_line(r.id, 80)}: {one_line(r.silenced, 300)}",
+            lines += _tagged(r.status.value, f"{one_line(r.id, 80)}: {one_line(r.silenced, 300)}"
+                             f"{_change_suffix(r)}",
                              color=color, width=width, marks=marks)
     if paths:
         lines += ["", "Reports:"]
@@ -348,8 +359,15 @@ def _problem_lines(problem: "Problem", *, color: bool, width: int | None = None,
                                            "(skipped until fixed): ", indent=len(base) + 2)
     for warning in problem.explains:
         lines += _tagged("warn", f"{one_line(warning.id, 80)}: {one_line(warning.summary, _BLOCK_LIMIT)} "
-                         "(the same fix)", color=color, width=width, indent=len(base), marks=marks)
+                         f"(the same fix){_change_suffix(warning)}", color=color, width=width, indent=len(base),
+                         marks=marks)
     return lines
+
+
+def _said_by_a_warning_line(result: "CheckResult", report: "Report") -> bool:
+    """--insecure is said once: by its WARNING line, not again by network.tls under "Worth a look"."""
+    return (result.id == "network.tls" and result.evidence.get("verified") is False
+            and bool((report.settings or {}).get("insecure")))
 
 
 def _change_suffix(result: "CheckResult") -> str:

@@ -40,8 +40,9 @@ def test_help_documents_the_exit_codes():
 
 def test_help_says_what_skipped_means_and_that_the_branch_is_required():
     proc = run_cli("--help")
-    assert "SKIP   nothing verified" in proc.stdout and "not checked" in proc.stdout
-    assert "required unless" in " ".join(proc.stdout.split())
+    words = " ".join(proc.stdout.split())  # --help is wrapped to the terminal
+    assert "SKIP   nothing verified" in proc.stdout and "not checked" in words
+    assert "required unless" in words
 
 
 def test_forgetting_the_branch_stops_with_exit_2_and_one_line(tmp_path):
@@ -97,6 +98,19 @@ class TestSettingsErrorsExitTwoWithOneLine:
         assert_no_traceback(proc)
         assert PASSWORD not in proc.stdout + proc.stderr
 
+    def test_a_first_run_with_no_settings_at_all_points_to_the_demo_and_help(self):
+        proc = run_cli()
+        assert proc.returncode == cli.EXIT_USAGE
+        assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+        assert "No TOPdesk URL given" in proc.stderr and "--demo" in proc.stderr and "--help" in proc.stderr
+
+    def test_a_config_file_without_a_url_is_told_what_is_missing_not_where_to_start(self, tmp_path):
+        config = tmp_path / "c.toml"
+        config.write_text('username = "hcp-svc"\n')
+        proc = run_cli("--config", str(config))
+        assert proc.returncode == cli.EXIT_USAGE and "No TOPdesk URL given" in proc.stderr
+        assert "--demo" not in proc.stderr
+
     def test_unknown_flag_is_a_usage_error(self):
         proc = run_cli("--password", "x")
         assert proc.returncode == cli.EXIT_USAGE
@@ -146,6 +160,7 @@ class TestDemo:
         proc = run_cli("--demo", "permission_groups_unreadable", "--fail-on", "warn", "--no-html",
                        "--output-dir", str(tmp_path))
         assert proc.returncode == cli.EXIT_NOT_READY
+        assert "Ready for Humly Control Panel, but --fail-on warn: 1 warning" in " ".join(proc.stdout.split())
         proc = run_cli("--demo", "permission_groups_unreadable", "--no-html", "--output-dir", str(tmp_path))
         assert proc.returncode == cli.EXIT_READY
 
@@ -170,9 +185,28 @@ class TestBeyondOneRun:
         proc = run_cli("--demo", "healthy", "--no-html", "--output-dir", str(tmp_path / "new"),
                        "--compare", str(tmp_path / "old.json"))
         assert proc.returncode == cli.EXIT_READY, proc.stderr
-        assert "1 fixed" in proc.stdout and "Fixed since then: rooms.typed" in proc.stdout
+        lines = proc.stdout.splitlines()
+        progress = next(line for line in lines if "rooms.typed" in line)
+        assert progress.startswith("\u2713 PASS  rooms.typed") and progress.endswith("[fixed]")  # as it finished
+        block = next(n for n, line in enumerate(lines) if line.startswith("Compared with the earlier report:"))
+        assert "1 fixed" in lines[block] and lines[block + 1] == "  Fixed since then: rooms.typed"  # one block
+        assert sum("rooms.typed" in line for line in lines) == 2  # its progress line and the block
         data = json.loads(next((tmp_path / "new").glob("*.json")).read_text())
         assert {c["id"]: c["change"] for c in data["checks"]}["rooms.typed"] == "fixed"
+
+    def test_compare_reads_the_html_report_as_well_and_refuses_an_edited_one(self, tmp_path):
+        first = run_cli("--demo", "rooms_untyped", "--output-dir", str(tmp_path / "old"))
+        assert first.returncode == cli.EXIT_NOT_READY
+        page = next((tmp_path / "old").glob("*.html"))
+        proc = run_cli("--demo", "healthy", "--no-html", "--output-dir", str(tmp_path / "new"), "--compare", str(page))
+        assert proc.returncode == cli.EXIT_READY, proc.stderr
+        assert "  Fixed since then: rooms.typed" in proc.stdout
+        edited = tmp_path / "edited.html"
+        edited.write_text(page.read_text("utf-8").replace("base64,", "base64,AAAA", 1), "utf-8")
+        proc = run_cli("--demo", "healthy", "--output-dir", str(tmp_path / "never"), "--compare", str(edited))
+        assert proc.returncode == cli.EXIT_USAGE and len(proc.stderr.strip().splitlines()) == 1
+        assert "does not match the SHA-256" in proc.stderr and not (tmp_path / "never").exists()
+        assert_no_traceback(proc)
 
     def test_compare_with_a_missing_file_is_a_settings_error_before_the_run(self, tmp_path):
         proc = run_cli("--demo", "healthy", "--compare", str(tmp_path / "nope.json"))
@@ -260,3 +294,14 @@ class TestDemoProfiles:
         proc = run_cli("--url", "acme.example", "--profile", "french", env={"TOPDESK_APP_PASSWORD": "x"})
         assert proc.returncode == cli.EXIT_USAGE and "only applies to --demo" in proc.stderr
         assert_no_traceback(proc)
+
+
+@pytest.mark.parametrize("module", ["cli", "cli_parser", "cli_execute", "cli_demo", "cli_paths", "cli_streams",
+                                    "exit_codes"])
+def test_each_module_of_the_command_line_stays_under_400_lines(module):
+    from pathlib import Path
+
+    import topdesk_preflight
+
+    path = Path(topdesk_preflight.__file__).parent / f"{module}.py"
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 400

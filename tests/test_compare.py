@@ -20,9 +20,10 @@ from topdesk_preflight.compare import (
     UNCHANGED,
     change_between,
     change_counts,
-    change_lines,
+    change_lists,
     compare,
     load_previous,
+    marked,
 )
 from topdesk_preflight.model import Status
 from topdesk_preflight.runner import run_preflight
@@ -102,10 +103,31 @@ def test_fixing_some_things_and_breaking_another_shows_all_four_words(sb, demo_j
     assert after.compared_with is None and all(r.change is None for r in after.results)
     assert not compared.warnings  # same instance, same URL
 
-    lines = change_lines(compared)
-    assert f"2 fixed, 1 newly broken, 1 still broken, {len(compared.results) - 4} unchanged" in lines[1]
-    assert "Fixed since then: operator.email_unique, permissions.group" in lines
-    assert "Newly broken: auth.app_password_expiry" in lines
+    assert change_lists(compared) == ["Fixed since then: operator.email_unique, permissions.group",
+                                      "Newly broken: auth.app_password_expiry", "Still broken: rooms.typed"]
+
+
+def test_a_result_is_marked_as_it_arrives_the_same_as_in_the_compared_report(sb, demo_json):
+    sb.load("rooms_untyped")
+    after = run_preflight(sb.settings())
+    previous = load_previous(demo_json)
+    compared = compare(after, previous, previous_path=demo_json)
+    assert [marked(r, previous).change for r in after.results] == [r.change for r in compared.results]
+    assert marked(after.results[0], None) is after.results[0]  # without --compare nothing is added
+
+
+def test_the_summary_says_the_comparison_in_one_block_and_tags_every_line_it_concerns(sb, demo_json):
+    from topdesk_preflight.reports.text_report import summary_lines
+
+    sb.load("rooms_untyped")
+    compared = compare(run_preflight(sb.settings()), load_previous(demo_json), previous_path=demo_json)
+    lines = summary_lines(compared, color=False, width=100)
+    start = next(n for n, line in enumerate(lines) if line.startswith("Compared with the earlier report: 2 fixed"))
+    assert lines[start + 1:start + 3] == ["  Fixed since then: operator.email_unique, permissions.group",
+                                          "  Still broken: rooms.typed"]
+    fix_first = " ".join(" ".join(lines[start + 3:]).split())
+    assert "FAIL rooms.typed: 2 rooms in branch 'HQ Stockholm' have no type" in fix_first
+    assert "Nebula 5.01 [still broken]" in fix_first  # the cause's own line carries its tag
 
 
 def test_a_check_that_cannot_run_now_is_not_called_fixed(sb, demo_json):
@@ -148,7 +170,7 @@ def test_the_compared_report_still_renders(sb, demo_json, tmp_path):
 # --- loading the earlier report ------------------------------------------------------------------
 
 @pytest.mark.parametrize("content, expected", [
-    ("<!DOCTYPE html><html></html>", "is not a JSON report"),
+    ("<!DOCTYPE html><html></html>", "is an HTML page without the JSON report"),
     ("[1, 2]", "has no schema_version"),
     ('{"schema_version": "2", "checks": []}', "schema_version '2'"),
     ('{"schema_version": "1", "checks": [{"id": "x"}]}', "each with an id and a status"),
@@ -190,3 +212,49 @@ def test_a_crafted_earlier_report_cannot_crash_or_grow_the_new_one(sb, demo_json
     counts = report.compared_with["counts"]  # counted from the earlier checks instead
     assert sum(counts.values()) == len(crafted["checks"]) and all(isinstance(v, int) for v in counts.values())
     assert report.compared_with["generated_at"] is None
+
+
+# --- the HTML report as the earlier report ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_html(sb: Sandbox, demo_json: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The HTML report of the same run as ``demo_json``, written as the CLI writes it (the JSON embedded)."""
+    sb.load("demo")
+    report = run_preflight(sb.settings())
+    json_text = reports.render_json(report)
+    path = tmp_path_factory.mktemp("previous-html") / "before.html"
+    reports.write_html(report, path, json_text=json_text, json_name="before.json")
+    return str(path)
+
+
+def test_the_html_report_compares_like_its_json_once_its_sha256_matches(demo_html):
+    previous = load_previous(demo_html)
+    assert previous["schema_version"] == "1"
+    assert {c["id"]: c["status"] for c in previous["checks"]}["rooms.typed"] == "fail"
+
+
+@pytest.mark.parametrize("tamper, expected", [
+    (lambda page: page.replace("base64,", "base64,eyJ4Ijog", 1), "does not match the SHA-256 the page shows"),
+    (lambda page: page.replace('<code class="sha256">', "<code>", 1), "shows no SHA-256"),
+    (lambda page: page.replace("data:application/json;base64,", "data:text/plain,", 1),
+     "without the JSON report"),
+], ids=["edited-json", "no-digest", "no-embedded-json"])
+def test_an_html_page_whose_embedded_json_cannot_be_trusted_is_one_clear_line(demo_html, tmp_path, tamper,
+                                                                               expected):
+    with open(demo_html, encoding="utf-8") as handle:
+        page = handle.read()
+    path = tmp_path / "edited.html"
+    path.write_text(tamper(page), encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_previous(path)
+    assert expected in str(caught.value) and str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_fix_that_still_warns_carries_its_tag_in_worth_a_look(sb, demo_json):
+    from topdesk_preflight.reports.text_report import summary_lines
+
+    sb.load("permission_groups_unreadable")  # the group was missing (fail); now it cannot be read (warn)
+    compared = compare(run_preflight(sb.settings()), load_previous(demo_json), previous_path=demo_json)
+    lines = summary_lines(compared, color=False, width=200)
+    worth = lines[lines.index("Worth a look (does not block HCP):") + 1]
+    assert worth.startswith("WARN  permissions.group:") and worth.endswith("[fixed]")

@@ -45,6 +45,90 @@ def sandbox_flags(sb: Sandbox) -> list[str]:
             "--ca-bundle", sb.ca_file or ""]
 
 
+# --- one enum, one meaning per number ------------------------------------------------------------
+
+def test_the_exit_codes_are_one_enum_with_the_documented_numbers():
+    from topdesk_preflight.exit_codes import ExitCode
+
+    assert {code.name: int(code) for code in ExitCode} == {
+        "READY": 0, "NOT_READY": 1, "USAGE": 2, "TOOL_BROKE": 3, "UNKNOWN": 4, "INTERRUPTED": 130,
+        "OUTPUT_CLOSED": 141}
+
+
+def test_every_exit_code_has_its_meaning_and_help_shows_each_once():
+    from topdesk_preflight.exit_codes import ExitCode
+
+    for code in ExitCode:
+        assert code.meaning and code.meaning == code.meaning.strip()
+        assert f"  {int(code)}  {code.meaning}" in cli.EPILOG
+
+
+def test_the_older_names_and_the_subcommands_use_the_same_members():
+    from topdesk_preflight import fleet_cli, unredact_cli
+    from topdesk_preflight.exit_codes import ExitCode
+
+    assert (cli.EXIT_READY, cli.EXIT_NOT_READY, cli.EXIT_USAGE, cli.EXIT_TOOL_BROKE, cli.EXIT_UNKNOWN,
+            cli.EXIT_INTERRUPTED, cli.EXIT_OUTPUT_CLOSED) == tuple(ExitCode)
+    assert all(type(code) is ExitCode for code in (fleet_cli.EXIT_SETTINGS, fleet_cli.EXIT_TOOL_BROKE,
+                                                   unredact_cli.EXIT_RESTORED, unredact_cli.EXIT_UNKNOWN_TOKENS))
+
+
+def test_an_exit_code_is_an_int_a_shell_sees_as_its_number():
+    from topdesk_preflight.exit_codes import ExitCode
+
+    proc = subprocess.run([sys.executable, "-c", "import sys; from topdesk_preflight.exit_codes import ExitCode; "
+                           "sys.exit(ExitCode.UNKNOWN)"], timeout=60)
+    assert proc.returncode == 4 and f"{ExitCode.NOT_READY}" == "1"
+
+
+# --- the headline always agrees with the exit code -----------------------------------------------
+
+def a_report(*statuses: str, fail_on: str = "fail", silenced: tuple[str, ...] = ()) -> Any:
+    """A report whose checks ``c0``, ``c1`` ... end with ``statuses``, run with ``--fail-on fail_on``."""
+    from datetime import UTC, datetime
+
+    from topdesk_preflight.model import CheckResult, Report, Status, Target
+
+    results = [CheckResult(Status(status), f"check {n} says {status}", id=f"area.c{n}", title=f"Check {n}",
+                           silenced="accepted" if f"area.c{n}" in silenced else None)
+               for n, status in enumerate(statuses)]
+    return Report(tool_name="topdesk-preflight", tool_version="0", generated_at=datetime(2026, 1, 2, tzinfo=UTC),
+                  target=Target(url="https://acme.topdesk.net", username="hcp-svc"), results=results,
+                  settings={"fail_on": fail_on})
+
+
+@pytest.mark.parametrize("statuses, fail_on, silenced, code", [
+    (("pass", "warn"), "fail", (), 0),
+    (("pass", "warn"), "warn", (), 1),
+    (("pass", "warn"), "warn", ("area.c1",), 0),  # a silenced warning never counts
+    (("pass", "fail", "warn"), "warn", (), 1),
+    (("pass", "error", "warn"), "warn", (), 4),  # unknown stays unknown
+], ids=["warn-allowed", "fail-on-warn", "silenced-warn", "fail", "error"])
+def test_exit_code_for_a_report_reads_its_own_fail_on(statuses, fail_on, silenced, code):
+    from topdesk_preflight.exit_codes import exit_code_for
+
+    assert exit_code_for(a_report(*statuses, fail_on=fail_on, silenced=silenced)) == code
+
+
+def test_fail_on_warn_says_so_in_the_headline_in_the_colour_of_a_failure():
+    from topdesk_preflight.reports.text_report import summary_lines, verdict_text
+
+    failing = a_report("pass", "warn", "warn", fail_on="warn")
+    assert verdict_text(failing) == "Ready for Humly Control Panel, but --fail-on warn: 2 warnings"
+    assert summary_lines(failing, color=True)[1].startswith("\x1b[31;1mReady for Humly Control Panel, but")
+    allowed = a_report("pass", "warn")
+    assert verdict_text(allowed) == "Ready for Humly Control Panel"
+    assert summary_lines(allowed, color=True)[1].startswith("\x1b[32;1m")
+
+
+def test_the_ticket_text_carries_the_same_headline():
+    from topdesk_preflight.reports.ticket_report import ticket_text
+
+    text = ticket_text(a_report("warn", fail_on="warn"))
+    headline = "topdesk-preflight verdict: Ready for Humly Control Panel, but --fail-on warn: 1 warning\n"
+    assert text.startswith(headline)
+
+
 # --- Ctrl-C and Ctrl-D ---------------------------------------------------------------------------
 
 needs_pty = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
@@ -95,6 +179,21 @@ def test_ctrl_d_at_the_password_prompt_is_a_settings_error_naming_the_other_ways
     message = err.decode()
     assert len(message.strip().splitlines()) == 1 and "Traceback" not in message
     assert "No application password entered" in message and "TOPDESK_APP_PASSWORD" in message
+
+
+@needs_pty
+def test_an_empty_answer_at_the_password_prompt_says_so_not_run_in_a_terminal():
+    proc, master, seen = at_the_password_prompt()
+    try:
+        os.write(master, b"\r")  # Enter, nothing typed
+        out, err = proc.communicate(timeout=30)
+    finally:
+        os.close(master)
+    assert proc.returncode == cli.EXIT_USAGE
+    message = err.decode()
+    assert len(message.strip().splitlines()) == 1 and "Traceback" not in message
+    assert "No application password entered (the answer was empty)" in message
+    assert "run in a terminal" not in message and "TOPDESK_APP_PASSWORD" in message
 
 
 def test_ctrl_c_anywhere_in_a_run_exits_130(monkeypatch, capsys):

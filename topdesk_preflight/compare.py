@@ -1,7 +1,7 @@
-"""Compare a run with an earlier JSON report: what the customer fixed, what broke since, what is still open.
+"""Compare a run with an earlier report (JSON or HTML): what was fixed, what broke since, what is still open.
 
 A support agent asks a customer's admin to fix things and then runs the tool
-again; the first question is "did it work?". ``--compare OLD.json`` answers it
+again; the first question is "did it work?". ``--compare EARLIER`` answers it
 per check, in four words:
 
 ``fixed``
@@ -16,6 +16,10 @@ per check, in four words:
 ``unchanged``
     not broken before and not broken now.
 
+The earlier report may be the JSON file or the HTML page: the page carries the
+JSON it was written with and its SHA-256, and the digest is checked before
+the JSON is read, so a page edited since cannot pass for the run it shows.
+
 Warnings are not "broken", exactly as they do not block readiness: a pass
 that became a warn (or back) is ``unchanged``. The earlier status of every
 check is kept in ``compared_with["statuses"]`` so a renderer can still say
@@ -25,8 +29,12 @@ failure the team accepted, not a fixed one.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import os
+import re
 from typing import Any
 
 from topdesk_preflight.model import CheckResult, Report, Status, evolve
@@ -44,34 +52,69 @@ SUPPORTED_SCHEMA_VERSIONS = ("1",)
 #: dozen checks and stay far below a few megabytes.
 MAX_PREVIOUS_BYTES = 20_000_000
 MAX_PREVIOUS_CHECKS = 1_000
+#: How reports/templates/report.html.j2 embeds the JSON report and shows its digest.
+_EMBEDDED_JSON = re.compile(r'href="data:application/json;base64,([A-Za-z0-9+/=\s]*)"')
+_EMBEDDED_SHA256 = re.compile(r'<code class="sha256">([0-9a-f]{64})</code>')
 _BROKEN = frozenset({Status.FAIL.value, Status.ERROR.value})
 _STATUSES = frozenset(status.value for status in Status)
 
 
 def load_previous(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read an earlier JSON report written by this tool, or raise a one-line :class:`SettingsError`."""
+    """Read an earlier report written by this tool (JSON or HTML), or raise a one-line :class:`SettingsError`."""
     name = os.fspath(path)
     try:
         if os.path.getsize(name) > MAX_PREVIOUS_BYTES:
             raise SettingsError(f"{name!r} is larger than any report this tool writes "
                                 f"({MAX_PREVIOUS_BYTES // 1_000_000} MB at most): --compare needs its .json report.")
         with open(name, encoding="utf-8") as handle:
-            data = json.load(handle)
+            text = handle.read()
+        data = json.loads(embedded_json(text, name) if _looks_like_html(text) else text)
     except FileNotFoundError:
         raise SettingsError(f"The report to compare with, {name!r}, does not exist: fix --compare.") from None
     except IsADirectoryError:
-        raise SettingsError(f"--compare needs a JSON report file, but {name!r} is a directory.") from None
+        raise SettingsError(f"--compare needs a report file (.json or .html), but {name!r} is a directory.") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         raise SettingsError(f"Cannot read the report to compare with, {name!r}: {reason}.") from None
     except json.JSONDecodeError as exc:
         raise SettingsError(f"{name!r} is not a JSON report (line {exc.lineno}: {exc.msg}): --compare needs "
-                            "the .json file topdesk-preflight wrote, not the HTML one.") from None
+                            "a .json or .html report topdesk-preflight wrote.") from None
     except RecursionError:
         raise SettingsError(f"{name!r} is nested deeper than any report this tool writes: --compare needs "
                             "its .json report.") from None
     _validate(data, name)
     return data
+
+
+def _looks_like_html(text: str) -> bool:
+    return text.lstrip("\ufeff \t\r\n")[:15].lower().startswith(("<!doctype html", "<html"))
+
+
+def embedded_json(page: str, name: str) -> str:
+    """The JSON report an HTML report carries, once its SHA-256 matches the one the page shows.
+
+    The page is the attachment a ticket usually holds, so --compare takes it as it is;
+    a page without the embedded report, or whose report no longer matches its digest
+    (edited since, or cut short), is refused rather than half read.
+    """
+    found, digest = _EMBEDDED_JSON.search(page), _EMBEDDED_SHA256.search(page)
+    if found is None:
+        raise SettingsError(f"{name!r} is an HTML page without the JSON report a topdesk-preflight HTML report "
+                            "embeds: --compare needs a .json or .html report the tool wrote.")
+    if digest is None:
+        raise SettingsError(f"{name!r} embeds a JSON report but shows no SHA-256 for it, so it cannot be "
+                            "trusted: compare with the .json report instead.")
+    try:
+        data = base64.b64decode("".join(found.group(1).split()), validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    if hashlib.sha256(data).hexdigest() != digest.group(1):
+        raise SettingsError(f"The JSON report embedded in {name!r} does not match the SHA-256 the page shows "
+                            "(the page was changed after it was written): compare with the .json report instead.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SettingsError(f"The JSON report embedded in {name!r} is not UTF-8 text.") from None
 
 
 def _validate(data: Any, name: str) -> None:
@@ -159,18 +202,33 @@ def change_counts(report: Report) -> dict[str, int]:
     return counts
 
 
-def change_lines(report: Report) -> list[str]:
-    """The terminal block for ``--compare``: the counts, then what was fixed and what newly broke."""
+#: The compare block's lists, in the order a support agent reads them: what worked, what broke, what is left.
+CHANGE_LIST_LABELS = ((FIXED, "Fixed since then"), (NEWLY_BROKEN, "Newly broken"), (STILL_BROKEN, "Still broken"))
+
+
+def change_lists(report: Report) -> list[str]:
+    """``Fixed since then: rooms.typed``: the checks behind each count of the compare block, one line a word.
+
+    The terminal prints these under its "Compared with the earlier report" line, so the
+    counts and the checks they count are one block; a word no check carries is left out.
+    """
     if report.compared_with is None:
         return []
-    counts = change_counts(report)
-    when = report.compared_with.get("generated_at") or "an unknown time"
-    lines = ["", f"Compared with {report.compared_with['path']} ({when}): {counts[FIXED]} fixed, "
-                 f"{counts[NEWLY_BROKEN]} newly broken, {counts[STILL_BROKEN]} still broken, "
-                 f"{counts[UNCHANGED]} unchanged."]
-    for word, label in ((FIXED, "Fixed since then"), (NEWLY_BROKEN, "Newly broken"),
-                        (STILL_BROKEN, "Still broken")):
+    lines = []
+    for word, label in CHANGE_LIST_LABELS:
         changed: list[CheckResult] = [r for r in report.results if r.change == word]
         if changed:
             lines.append(f"{label}: " + ", ".join(r.id for r in changed))
     return lines
+
+
+def marked(result: CheckResult, previous: dict[str, Any] | None) -> CheckResult:
+    """``result`` with its change against ``previous`` (an earlier report, as load_previous returns it).
+
+    For the progress lines: a check's line is printed as it finishes, long before the
+    whole report can be compared, and it carries its [fixed] / [newly broken] tag too.
+    """
+    if previous is None:
+        return result
+    earlier = {c["id"]: c["status"] for c in previous["checks"]}
+    return evolve(result, change=change_between(earlier.get(result.id), result.status))

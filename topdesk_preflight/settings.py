@@ -496,7 +496,10 @@ def _prompt_password(username: str) -> Secret | None:
     except KeyboardInterrupt:
         _end_prompt_line()
         raise
-    return Secret(value) if value else None
+    if not value:  # they were prompted: "run in a terminal to be prompted" would be no help
+        raise SettingsError("No application password entered (the answer was empty): type it at the prompt, "
+                            f"or set {PASSWORD_ENV} or pass --app-password-file PATH.")
+    return Secret(value)
 
 
 def _end_prompt_line() -> None:
@@ -519,7 +522,8 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = 
     config = _read_config(config_path) if config_path else {}
     unknown = set(config) - set(_FIELDS) - {"app_password_file", "silence", "targets"}
     if unknown:
-        raise SettingsError(f"Unknown setting(s) in {config_path!r}: {', '.join(sorted(unknown))}. "
+        raise SettingsError(f"Unknown setting{'' if len(unknown) == 1 else 's'} in {config_path!r}: "
+                            f"{', '.join(sorted(unknown))}. "
                             "See --help for the names.")
     values: dict[str, Any] = {}
     for name, parse in _FIELDS.items():
@@ -537,8 +541,10 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = 
         except (TypeError, ValueError):
             raise SettingsError(f"{source} has an invalid value {raw!r}.") from None
     if not values.get("url"):
+        # Nothing given anywhere is a first run: say where to start, not only what is missing.
+        first_run = "" if config_path else " New here? Try --demo (a run against a built-in simulator) or --help."
         raise SettingsError("No TOPdesk URL given: pass --url https://<tenant>.topdesk.net "
-                            "or set TOPDESK_URL.")
+                            f"or set TOPDESK_URL.{first_run}")
     if not values.get("username"):
         raise SettingsError("No operator login name given: pass --username (the login name of the "
                             "operator HCP uses, not its email) or set TOPDESK_USERNAME.")

@@ -42,7 +42,7 @@ def ssl_context(settings: Any) -> ssl.SSLContext:
             raise TLSError(f"The CA bundle {path} cannot be read as PEM certificates ({exc.__class__.__name__}: "
                            f"{exc}).", reason=CA_BUNDLE_UNREADABLE,
                            hint="Fix --ca-bundle (or TOPDESK_CA_BUNDLE): give a PEM file with the CA "
-                                "certificate(s) that signed TOPdesk's certificate.") from None
+                                "certificates that signed TOPdesk's certificate.") from None
     import truststore  # imported here: only the default policy needs it
 
     return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

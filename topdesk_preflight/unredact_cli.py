@@ -18,12 +18,13 @@ import re
 import sys
 from typing import Any, Mapping, Pattern, Sequence
 
+from topdesk_preflight.exit_codes import ExitCode
 from topdesk_preflight.pseudonyms import KEY_HINT
 from topdesk_preflight.redaction_key import KEY_SUFFIX, load_key
 from topdesk_preflight.settings import SettingsError
 
-EXIT_RESTORED = 0
-EXIT_UNKNOWN_TOKENS = 1
+EXIT_RESTORED = ExitCode.READY  # 0: done, as for a ready run
+EXIT_UNKNOWN_TOKENS = ExitCode.NOT_READY  # 1: done, but something is left for a person to look at
 PROG = "topdesk-preflight unredact"
 
 #: Any token this tool makes, known to the key file or not (see pseudonyms.TOKEN_SHAPE).
@@ -63,9 +64,11 @@ def main(argv: Sequence[str]) -> int:
         sys.stdout.flush()
     if unknown:
         shown = ", ".join(sorted(unknown)[:5]) + (", ..." if len(unknown) > 5 else "")
-        print(f"topdesk-preflight: {len(unknown)} token(s) in {args.report!r} are not in the key file "
-              f"{args.map!r} ({shown}); they were left as they are: pass the key file written with this "
-              "report.", file=sys.stderr)
+        one = len(unknown) == 1
+        tokens, verb, left = ("1 token", "is", "it was left as it is") if one else \
+            (f"{len(unknown)} tokens", "are", "they were left as they are")
+        print(f"topdesk-preflight: {tokens} in {args.report!r} {verb} not in the key file {args.map!r} "
+              f"({shown}); {left}: pass the key file written with this report.", file=sys.stderr)
         return EXIT_UNKNOWN_TOKENS
     return EXIT_RESTORED
 

@@ -43,7 +43,8 @@ def test_top_level_holds_the_section_6_keys_plus_the_additions():
 def test_target_summary_and_ticket_carry_the_facts_of_the_run():
     data = to_json_dict(mixed_report())
     assert data["target"] == {"url": "https://acme.topdesk.net", "username": "hcp-svc", "email": "hcp@acme.com",
-                              "branch": "HQ Stockholm", "topdesk_version": "3.7.2", "product_version": "2024.3"}
+                              "branch": "HQ Stockholm", "product_version": "2024.3", "api_version": "3.7.2",
+                              "topdesk_version": "3.7.2"}
     assert data["summary"] == {
         "ready": False, "readiness": "not_ready", "duration_s": 2.5,
         "root_causes": [
@@ -70,6 +71,16 @@ def test_target_summary_and_ticket_carry_the_facts_of_the_run():
         "operator_email": "hcp@acme.com",
         "permission_groups": ["HCP integration", "Reservations"],
     }
+
+
+def test_the_product_and_rest_api_versions_have_their_own_keys_and_the_old_one_is_a_deprecated_alias():
+    """One meaning per word: 'TOPdesk 2024.3 (REST API 3.7.2)' is product_version, then api_version."""
+    data = to_json_dict(mixed_report())
+    assert (data["target"]["product_version"], data["target"]["api_version"]) == ("2024.3", "3.7.2")
+    assert data["target"]["topdesk_version"] == data["target"]["api_version"]
+    described = load_schema()["properties"]["target"]["properties"]
+    assert described["topdesk_version"]["deprecated"] is True and "api_version" in described
+    validate_report_json(data)
 
 
 def test_checks_are_in_catalogue_order_with_every_field():

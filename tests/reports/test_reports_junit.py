@@ -47,6 +47,12 @@ def test_the_suite_names_the_host_and_counts_like_junit():
     assert properties["readiness"] == "not_ready" and properties["url"] == "https://acme.topdesk.net"
 
 
+def test_the_properties_name_the_product_and_rest_api_versions_apart():
+    properties = {p.get("name"): p.get("value") for p in parse(mixed_report()).findall("properties/property")}
+    assert (properties["product_version"], properties["api_version"]) == ("2024.3", "3.7.2")
+    assert properties["topdesk_version"] == properties["api_version"]  # deprecated, as in the JSON report
+
+
 def test_a_testcase_is_named_by_area_id_and_title():
     rooms = case(parse(mixed_report()), "rooms.typed")
     assert rooms.get("classname") == "rooms"

@@ -61,3 +61,64 @@ def test_atomic_write_creates_missing_folders_private_and_the_report_readable_on
     existing.mkdir(mode=0o755)
     atomic_write_text(existing / "r.txt", "x")
     assert existing.stat().st_mode & 0o777 == 0o755  # a folder that existed keeps its mode
+
+
+# --- names that never collide ----------------------------------------------------------------------
+
+def test_a_run_claims_its_names_by_creating_them_private_and_empty(tmp_path):
+    from topdesk_preflight.reports.paths import claim_default_paths
+
+    json_path, html_path = claim_default_paths(all_pass_report(), tmp_path)
+    assert (json_path, html_path) == default_paths(all_pass_report(), tmp_path)
+    for path in (json_path, html_path):
+        assert path.read_bytes() == b"" and path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_second_run_in_the_same_second_gets_a_suffix_its_json_and_html_share(tmp_path):
+    from topdesk_preflight.reports.paths import claim_default_paths
+
+    first = claim_default_paths(all_pass_report(), tmp_path)
+    second = claim_default_paths(all_pass_report(), tmp_path)
+    third = claim_default_paths(all_pass_report(), tmp_path)
+    assert [p.name for p in second] == ["topdesk-preflight-acme.topdesk.net-20250304T050607Z-2.json",
+                                        "topdesk-preflight-acme.topdesk.net-20250304T050607Z-2.html"]
+    assert third[0].name.endswith("Z-3.json") and len({*first, *second, *third}) == 6
+
+
+def test_one_taken_name_of_the_pair_moves_both_to_the_next_suffix(tmp_path):
+    from topdesk_preflight.reports.paths import claim_default_paths
+
+    json_path, html_path = default_paths(all_pass_report(), tmp_path)
+    html_path.write_text("an earlier run's HTML")
+    claimed = claim_default_paths(all_pass_report(), tmp_path, claim=(".json",))
+    assert [p.name[-7:] for p in claimed] == ["-2.json", "-2.html"] and not json_path.exists()
+    assert html_path.read_text() == "an earlier run's HTML"
+
+
+def test_runs_claiming_at_the_same_moment_never_get_the_same_name(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from topdesk_preflight.reports.paths import claim_default_paths
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pairs = list(pool.map(lambda _: claim_default_paths(all_pass_report(), tmp_path), range(24)))
+    assert len({path for pair in pairs for path in pair}) == 48
+
+
+def test_a_claimed_name_left_empty_is_given_back_and_a_written_report_is_kept(tmp_path):
+    from topdesk_preflight.reports.paths import claim_default_paths, release
+
+    json_path, html_path = claim_default_paths(all_pass_report(), tmp_path)
+    atomic_write_text(json_path, "{}\n")
+    release(json_path)
+    release(html_path)
+    assert json_path.read_text() == "{}\n" and not html_path.exists()
+
+
+def test_without_anything_to_claim_the_free_names_are_chosen_and_nothing_is_created(tmp_path):
+    from topdesk_preflight.reports.paths import claim_default_paths
+
+    taken = default_paths(all_pass_report(), tmp_path)[0]
+    taken.write_text("{}")
+    json_path, html_path = claim_default_paths(all_pass_report(), tmp_path, claim=())
+    assert json_path.name.endswith("Z-2.json") and not json_path.exists() and not html_path.exists()

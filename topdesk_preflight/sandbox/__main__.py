@@ -1,10 +1,18 @@
-"""``python -m topdesk_preflight.sandbox``: serve a scenario on 127.0.0.1 until Ctrl-C."""
+"""``python -m topdesk_preflight.sandbox``: serve a scenario on 127.0.0.1 until Ctrl-C (or SIGTERM).
+
+It prints what a run needs, down to a command line to paste into another shell,
+and removes its temporary CA folder however it is stopped: Ctrl-C, or the
+SIGTERM a test harness, ``kill`` or a container runtime sends.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shlex
+import signal
 import sys
 import threading
+from types import FrameType
 from typing import TextIO
 
 from topdesk_preflight.sandbox.profiles import PROFILES, parse_profile
@@ -48,20 +56,53 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown profile {args.profile!r}; try --list", file=sys.stderr)
         return 2
     tls = args.tls_variant or bool(args.tls)
-    with Sandbox(scenario=args.scenario, tls=tls, port=args.port, profile=profile) as sb:
-        print(f"TOPdesk sandbox, scenario {sb.scenario}: {SCENARIOS[sb.scenario].description}")
-        print(f"Profile:  {sb.profile.name}")
-        print(f"URL:      {sb.url}")
-        print(f"CA file:  {sb.ca_file or '(plain HTTP)'}")
-        print(f"Login:    {sb.login}")
-        print(f"Password: {sb.password}   (a throwaway demo password)")
-        print(f"Branch:   {sb.state.branch}    Email: {sb.state.email}")
-        print("Serving until Ctrl-C.", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopped")
+    sandbox = Sandbox(scenario=args.scenario, tls=tls, port=args.port, profile=profile)
+    previous = signal.signal(signal.SIGTERM, _stop)  # before the CA folder exists, so it is always removed
+    try:
+        sandbox.start()
+        _describe(sandbox)
+        threading.Event().wait()
+    except OSError as exc:  # from start(): the port is taken, or not ours to listen on
+        print(f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}; choose another --port",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM through _stop
+        print("stopped", flush=True)
+    finally:
+        sandbox.stop()  # the server, then the temporary CA folder
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _describe(sb: Sandbox) -> None:
+    print(f"TOPdesk sandbox, scenario {sb.scenario}: {SCENARIOS[sb.scenario].description}")
+    print(f"Profile:  {sb.profile.name}")
+    print(f"URL:      {sb.url}")
+    print(f"CA file:  {sb.ca_file or '(plain HTTP)'}")
+    print(f"Login:    {sb.login}")
+    print(f"Password: {sb.password}   (a throwaway demo password)")
+    print(f"Branch:   {sb.state.branch}    Email: {sb.state.email}")
+    print("Check it from another shell (paste the whole line):")
+    print(f"  {run_command(sb)}")
+    print("Serving until Ctrl-C.", flush=True)
+
+
+def run_command(sb: Sandbox) -> str:
+    """The command line that checks this sandbox: the password in its variable, never as a flag."""
+    flags = ["--url", sb.url, "--username", sb.login]
+    if sb.state.branch:
+        flags += ["--branch", sb.state.branch]
+    if sb.state.email:
+        flags += ["--email", sb.state.email]
+    if sb.ca_file:
+        flags += ["--ca-bundle", sb.ca_file]
+    return (f"TOPDESK_APP_PASSWORD={shlex.quote(sb.password)} "
+            + shlex.join([sys.executable, "-m", "topdesk_preflight", *flags]))
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the wait as Ctrl-C does, so the ``with`` block stops the server and removes the CA folder."""
+    raise KeyboardInterrupt
 
 
 def _print_profiles(stream: TextIO) -> None:

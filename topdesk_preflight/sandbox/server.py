@@ -72,7 +72,13 @@ class Sandbox:
         if self._server is not None:
             return self
         self._tls = make_tls(self._tls_variant) if self._tls_variant else None
-        self._server = _Server((HOST, self._port), self)
+        try:
+            self._server = _Server((HOST, self._port), self)
+        except BaseException:  # the port is taken (or not ours): leave no temporary CA folder behind
+            if self._tls is not None:
+                self._tls.remove()
+                self._tls = None
+            raise
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"topdesk-sandbox-{self.port}", daemon=True)
         self._thread.start()
