@@ -7,6 +7,12 @@ and the sum of all tenants' times (what a one-by-one loop would cost). Not part
 of the test suite::
 
     python benchmarks/fleet.py [--tenants 50] [--latency 0.05] [--concurrency 4,16,50]
+
+``--scale`` is the 500-tenant case (``benchmarks/fleet_scale.py``): the tool run as a
+fresh ``fleet`` command against 500 simulators in their own processes at 100 ms per
+request, measured for wall time, CPU seconds, peak memory and the history's cost::
+
+    python benchmarks/fleet.py --scale [--tenants 500] [--latency 0.1] [--concurrency 64] [--workers 0,2]
 """
 
 from __future__ import annotations
@@ -33,6 +39,11 @@ PASSWORD = "bench-fleet-password-not-secret"
 
 
 def main(argv: list[str] | None = None) -> int:
+    if "--scale" in (sys.argv[1:] if argv is None else argv):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from fleet_scale import main as scale_main
+
+        return scale_main([a for a in (sys.argv[1:] if argv is None else argv) if a != "--scale"])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tenants", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every sandbox answer")
@@ -96,10 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def serve(count: int, latency: float) -> int:
+def serve(count: int, latency: float, first: int = 0) -> int:
     """Child process: start ``count`` sandboxes, print one JSON line each, serve until stdin closes."""
     sandboxes = [Sandbox(scenario=SCENARIOS[i % len(SCENARIOS)], password=PASSWORD, latency=latency).start()
-                 for i in range(count)]
+                 for i in range(first, first + count)]
     for sb in sandboxes:
         print(json.dumps({"scenario": sb.scenario, "url": sb.url, "login": sb.login, "ca_file": sb.ca_file,
                           "branch": sb.state.branch, "email": sb.state.email}), flush=True)
@@ -112,5 +123,5 @@ def serve(count: int, latency: float) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
-        sys.exit(serve(int(sys.argv[2]), float(sys.argv[4])))
+        sys.exit(serve(int(sys.argv[2]), float(sys.argv[4]), int(sys.argv[6]) if len(sys.argv) > 6 else 0))
     sys.exit(main())

@@ -66,6 +66,7 @@ def _days_left_text(days_left: int | None) -> str:
 
 
 def _causes(outcome: "TenantOutcome") -> list[dict[str, str]]:
+    """``[{"id", "summary"}]``: what to fix first, or ``tenant`` and why nothing ran."""
     return [{"id": check_id, "summary": summary} for check_id, summary in outcome.root_causes]
 
 
@@ -84,6 +85,10 @@ def _tenant_dict(run: "FleetRun", outcome: "TenantOutcome", base_dir: str | os.P
         "app_password_expires": expires.isoformat() if expires else None,
         "password_days_left": run.days_left(outcome),
         "duration_s": outcome.duration_s,
+        "checked_at": iso_utc(outcome.checked_at) if outcome.checked_at else None,
+        "position": outcome.tenant.position,
+        "topdesk_version": outcome.report.target.topdesk_version if outcome.report else None,
+        "requests": outcome.requests,
         "reports": {"json": _relative(outcome.json_path, base_dir),
                     "html": _relative(outcome.html_path, base_dir)},
     }
@@ -92,6 +97,7 @@ def _tenant_dict(run: "FleetRun", outcome: "TenantOutcome", base_dir: str | os.P
 def fleet_to_json_dict(run: "FleetRun", base_dir: str | os.PathLike[str] = ".") -> dict[str, Any]:
     """The summary as a dict; report paths are relative to ``base_dir`` (the summary's folder)."""
     from topdesk_preflight import __version__
+    from topdesk_preflight.reports.fleet_changes_report import changes_to_json
 
     return {
         "schema_version": SCHEMA_VERSION,
@@ -99,8 +105,15 @@ def fleet_to_json_dict(run: "FleetRun", base_dir: str | os.PathLike[str] = ".") 
         "tool": {"name": "topdesk-preflight", "version": __version__},
         "generated_at": iso_utc(run.generated_at),
         "duration_s": run.duration_s,
-        "exit_code": run.exit_code,
+        "exit_code": run.exit_code_for(),
+        "fail_on": run.fail_on,
         "counts": run.readiness_counts,
+        "shard": None if run.shard is None else {
+            "index": run.shard.index, "count": run.shard.count, "tenants_total": run.tenants_total},
+        "history": None if run.history_run is None else {"run": run.history_run,
+                                                         "file": _relative(run.history_path, base_dir),
+                                                         "cpu_s": run.history_cpu_s},
+        "changes": None if run.changes is None else changes_to_json(run.changes),
         "expiry_warning_days": run.expiry_warning_days,
         "expiring_passwords": [
             {"name": encodable(n.name), "url": n.url, "expires": n.expires.isoformat(),
@@ -111,7 +124,16 @@ def fleet_to_json_dict(run: "FleetRun", base_dir: str | os.PathLike[str] = ".") 
 
 
 def render_fleet_json(run: "FleetRun", base_dir: str | os.PathLike[str] = ".") -> str:
-    return json.dumps(fleet_to_json_dict(run, base_dir), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return render_summary_json(fleet_to_json_dict(run, base_dir))
+
+
+def render_summary_json(summary: dict[str, Any]) -> str:
+    return json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_summary_json(summary: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write a summary dict (a merged one) atomically; its links must already be relative to ``path``'s folder."""
+    return atomic_write_text(Path(path), render_summary_json(summary))
 
 
 def write_fleet_json(run: "FleetRun", path: str | os.PathLike[str]) -> Path:
@@ -121,6 +143,16 @@ def write_fleet_json(run: "FleetRun", path: str | os.PathLike[str]) -> Path:
 
 
 # --- terminal ------------------------------------------------------------------------------------
+# The table, the expiry block and the page are drawn from the summary's JSON dict, not from the run:
+# ``fleet merge`` has only the shards' JSON files, and must draw exactly what one unsharded run draws.
+
+Summary = dict[str, Any]
+
+
+def as_summary(run: "FleetRun | Summary") -> Summary:
+    """The summary dict of ``run`` (a dict is taken as one already)."""
+    return run if isinstance(run, dict) else fleet_to_json_dict(run)
+
 
 def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
@@ -137,42 +169,65 @@ def tenant_line(outcome: "TenantOutcome", *, color: bool = False) -> str:
     return f"{tag} {name} {c['fail']} failed, {c['error']} errors, {c['warn']} warnings  {outcome.duration_s:.2f}s"
 
 
-def table_lines(run: "FleetRun", *, color: bool = False) -> list[str]:
+def _cause_ids(row: dict[str, Any]) -> str:
+    return ", ".join(c["id"] if c["id"] != "tenant" else c["summary"] for c in row["root_causes"]) or "-"
+
+
+def table_lines(run: "FleetRun | Summary", *, color: bool = False) -> list[str]:
     """One row per tenant: TENANT, READINESS, FAIL, ERROR, WARN, PW DAYS (left), ROOT CAUSES."""
-    names = [one_line(o.tenant.name, _NAME_LIMIT) for o in run.outcomes]
+    rows = as_summary(run)["tenants"]
+    names = [one_line(row["name"], _NAME_LIMIT) for row in rows]
     width = max([len("TENANT"), *map(len, names)])
     lines = [f"{'TENANT':<{width}}  {'READINESS':<9}  FAIL  ERROR  WARN  {'PW DAYS':>7}  ROOT CAUSES"]
-    for name, outcome in zip(names, run.outcomes):
-        c = outcome.counts
-        readiness = _paint(READINESS_TEXT[outcome.readiness].ljust(9), _ANSI[outcome.readiness], color)
-        causes = ", ".join(check_id if check_id != "tenant" else summary
-                           for check_id, summary in outcome.root_causes) or "-"
+    for name, row in zip(names, rows):
+        c = row["counts"]
+        readiness = _paint(READINESS_TEXT[row["readiness"]].ljust(9), _ANSI[row["readiness"]], color)
         lines.append(f"{name:<{width}}  {readiness}  {c['fail']:>4}  {c['error']:>5}  {c['warn']:>4}  "
-                     f"{_days_left_text(run.days_left(outcome)):>7}  {one_line(causes, _CAUSE_LIMIT)}")
+                     f"{_days_left_text(row['password_days_left']):>7}  {one_line(_cause_ids(row), _CAUSE_LIMIT)}")
     return lines
 
 
-def expiry_lines(run: "FleetRun", *, color: bool = False) -> list[str]:
+def _notices(summary: Summary) -> list["ExpiryNotice"]:
+    from datetime import date
+
+    from topdesk_preflight.fleet import ExpiryNotice
+
+    return [ExpiryNotice(n["name"], n["url"], date.fromisoformat(n["expires"]), n["days_left"])
+            for n in summary["expiring_passwords"]]
+
+
+def expiry_lines(run: "FleetRun | Summary", *, color: bool = False) -> list[str]:
     """The early warning: every password expiring within the window (or expired), soonest first."""
-    notices = run.expiring
+    summary = as_summary(run)
+    notices, window = _notices(summary), summary["expiry_warning_days"]
     if not notices:
-        return [f"No application password expires within {run.expiry_warning_days} days."]
-    lines = [_paint(f"Application passwords expiring within {run.expiry_warning_days} days "
-                    f"({len(notices)}):", "33;1", color)]
+        return [f"No application password expires within {window} days."]
+    lines = [_paint(f"Application passwords expiring within {window} days ({len(notices)}):", "33;1", color)]
     for notice in notices:
         lines.append(f"  {one_line(notice.name, _NAME_LIMIT)}: {expiry_text(notice)} "
                      f"({notice.expires.isoformat()}), {one_line(notice.url, 200)}")
     return lines
 
 
-def summary_lines(run: "FleetRun", *, color: bool = False, paths: tuple[Path, ...] | list[Path] = ()) -> list[str]:
-    """The closing block: the table, the counts, the expiry warning and the summary files."""
-    counts = run.readiness_counts
-    total = len(run.outcomes)
-    lines = ["", *table_lines(run, color=color), "",
-             f"{total} tenant{'' if total == 1 else 's'}: {counts['ready']} ready, {counts['not_ready']} not "
-             f"ready, {counts['unknown']} unknown in {run.duration_s:.2f}s", "",
-             *expiry_lines(run, color=color)]
+def _scope(summary: Summary) -> str:
+    shard = summary.get("shard")
+    return "" if not shard else f" (shard {shard['index']}/{shard['count']} of {shard['tenants_total']})"
+
+
+def summary_lines(run: "FleetRun | Summary", *, color: bool = False,
+                  paths: tuple[Path, ...] | list[Path] = ()) -> list[str]:
+    """The closing block. With a history it leads with what changed, then the expiry calendar, then the table."""
+    from topdesk_preflight.reports.fleet_changes_report import change_lines
+
+    summary = as_summary(run)
+    counts, total = summary["counts"], len(summary["tenants"])
+    totals = (f"{total} tenant{'' if total == 1 else 's'}{_scope(summary)}: {counts['ready']} ready, "
+              f"{counts['not_ready']} not ready, {counts['unknown']} unknown in {summary['duration_s']:.2f}s")
+    if summary.get("changes") is not None:
+        lines = ["", *change_lines(summary, color=color), "", *expiry_lines(summary, color=color), "",
+                 *table_lines(summary, color=color), "", totals]
+    else:
+        lines = ["", *table_lines(summary, color=color), "", totals, "", *expiry_lines(summary, color=color)]
     if paths:
         lines += ["", "Fleet summary:", *[f"  {os.fspath(p)}" for p in paths]]
     return lines
@@ -184,38 +239,40 @@ def _href(relative: str | None) -> str | None:
     return None if relative is None else quote(relative, safe="/")
 
 
-def page_context(run: "FleetRun", base_dir: str | os.PathLike[str] = ".") -> dict[str, Any]:
-    """What the template draws, already cleaned, clipped and turned into relative links."""
-    from topdesk_preflight import __version__
+def page_context(run: "FleetRun | Summary", base_dir: str | os.PathLike[str] = ".") -> dict[str, Any]:
+    """What the template draws, already cleaned, clipped and turned into relative links.
 
+    A dict is a summary whose report links are already relative to the page's folder.
+    """
+    summary = run if isinstance(run, dict) else fleet_to_json_dict(run, base_dir)
     rows = []
-    for outcome in run.outcomes:
-        c = outcome.counts
+    for row in summary["tenants"]:
+        c = row["counts"]
         rows.append({
-            "name": one_line(outcome.tenant.name, 200),
-            "url": one_line(outcome.tenant.url, 300),
-            "readiness": outcome.readiness,
-            "readiness_text": READINESS_TEXT[outcome.readiness],
+            "name": one_line(row["name"], 200),
+            "url": one_line(row["url"], 300),
+            "readiness": row["readiness"],
+            "readiness_text": READINESS_TEXT[row["readiness"]],
             "fail": c["fail"], "error": c["error"], "warn": c["warn"],
-            "causes": [(one_line(check_id, 80), display(summary, 1_000)) for check_id, summary in outcome.root_causes],
-            "expires": outcome.tenant.app_password_expires.isoformat() if outcome.tenant.app_password_expires else "",
-            "days_left": _days_left_text(run.days_left(outcome)),
-            "html_href": _href(_relative(outcome.html_path, base_dir)),
-            "json_href": _href(_relative(outcome.json_path, base_dir)),
+            "causes": [(one_line(cause["id"], 80), display(cause["summary"], 1_000)) for cause in row["root_causes"]],
+            "expires": row["app_password_expires"] or "",
+            "days_left": _days_left_text(row["password_days_left"]),
+            "html_href": _href(row["reports"]["html"]),
+            "json_href": _href(row["reports"]["json"]),
         })
-    counts = run.readiness_counts
+    counts, total = summary["counts"], len(summary["tenants"])
     return {
         "rows": rows,
         "counts": counts,
-        "total": len(run.outcomes),
-        "all_ready": counts["ready"] == len(run.outcomes),
-        "window": run.expiry_warning_days,
+        "total": total,
+        "all_ready": counts["ready"] == total,
+        "window": summary["expiry_warning_days"],
         "expiring": [{"name": one_line(n.name, 200), "url": one_line(n.url, 300),
                       "expires": n.expires.isoformat(), "text": expiry_text(n), "expired": n.expired}
-                     for n in run.expiring],
-        "generated_at": iso_utc(run.generated_at),
-        "duration": f"{run.duration_s:.2f}s",
-        "tool": f"topdesk-preflight {__version__}",
+                     for n in _notices(summary)],
+        "generated_at": summary["generated_at"],
+        "duration": f"{summary['duration_s']:.2f}s",
+        "tool": f"topdesk-preflight {summary['tool']['version']}",
     }
 
 
@@ -230,11 +287,24 @@ def _template() -> "jinja2.Template":
     return environment.from_string(source)
 
 
-def render_fleet_html(run: "FleetRun", base_dir: str | os.PathLike[str] = ".") -> str:
-    return _template().render(**page_context(run, base_dir))
+#: The page's expiry calendar; the changes since the previous run go right before it (after the headline).
+_EXPIRY_SECTION = '<section class="expiry" id="expiring">'
 
 
-def write_fleet_html(run: "FleetRun", path: str | os.PathLike[str]) -> Path:
+def render_fleet_html(run: "FleetRun | Summary", base_dir: str | os.PathLike[str] = ".") -> str:
+    from topdesk_preflight.reports.fleet_changes_report import changes_section_html
+
+    summary = run if isinstance(run, dict) else fleet_to_json_dict(run, base_dir)
+    page = _template().render(**page_context(summary))
+    if summary.get("changes") is None:
+        return page
+    section = changes_section_html(summary)
+    if _EXPIRY_SECTION in page:
+        return page.replace(_EXPIRY_SECTION, section + _EXPIRY_SECTION, 1)
+    return page.replace("</section>", "</section>\n" + section, 1)  # after the headline, whatever follows
+
+
+def write_fleet_html(run: "FleetRun | Summary", path: str | os.PathLike[str]) -> Path:
     """Write the index page atomically; its links are relative to its own folder."""
     target = Path(path)
     return atomic_write_text(target, render_fleet_html(run, target.parent))

@@ -2,53 +2,42 @@
 
 Support teams and partners look after many tenants, and the most common
 repeat failure is an application password that quietly expired. A targets
-file lists the tenants; each becomes one ordinary :func:`run_preflight` on a
-bounded pool, writes its usual JSON and HTML report, and adds one row to the
-fleet summary. The file never holds a password, only *where* to find it
-(``password_env`` or ``password_file``), so it can live in version control.
+file lists the tenants (:mod:`topdesk_preflight.fleet_targets`); each becomes
+one ordinary :func:`run_preflight` on a bounded pool, writes its usual JSON and
+HTML report, and adds one row to the fleet summary.
 
-Two kinds of problems are told apart on purpose:
-
-- the targets file itself is wrong (bad TOML, a password in it, a tenant
-  without a URL): :class:`SettingsError`, nothing runs (exit code 2);
-- one tenant cannot be checked right now (its password variable is not set,
-  its password file is missing): that tenant becomes an error row with
-  readiness ``unknown`` and every other tenant is still checked.
-
-Targets file (TOML)::
-
-    [defaults]                      # optional; any tenant key but name, url, password_*, app_password_expires
-    username = "hcp-svc"
-    timeout = 15
-
-    [[tenant]]
-    name = "Acme"
-    url = "https://acme.topdesk.net"
-    branch = "HQ Stockholm"
-    email = "hcp@acme.com"
-    rooms = ["Aurora 2.08"]
-    password_env = "ACME_APP_PASSWORD"   # or password_file = "secrets/acme.txt" (relative to this file)
-    app_password_expires = 2027-03-31
-    ca_bundle = "certs/acme-ca.pem"      # optional, relative to this file
+Watching a fleet over time lives beside this module: the run history in SQLite
+(``fleet_history``), what changed since each tenant's previous run
+(``fleet_changes``), the Prometheus metrics file (``fleet_metrics``), and
+splitting a fleet over several jobs and joining their summaries again
+(``fleet_shard``, ``fleet_merge``).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from attrs import field, frozen
 
-from topdesk_preflight.model import Report
-from topdesk_preflight.settings import (
-    MAX_CONCURRENCY, MAX_SECONDS, Secret, Settings, SettingsError, basic_auth_problem, read_password_file, refuse_secret_keys,
+from topdesk_preflight.fleet_targets import (  # noqa: F401 - the fleet's public names, re-exported
+    PASSWORD_ENV_CONVENTION,
+    SecretSources,
+    Tenant,
+    load_targets,
+    slugify,
 )
+from topdesk_preflight.model import Report
+from topdesk_preflight.settings import Settings, SettingsError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from topdesk_preflight.fleet_changes import FleetChanges
+    from topdesk_preflight.fleet_shard import Shard
 
 DEFAULT_CONCURRENCY = 8  # tenants at once; each tenant runs its own checks concurrently too
 DEFAULT_EXPIRY_WARNING_DAYS = 30
@@ -58,29 +47,6 @@ EXIT_ALL_READY = 0
 EXIT_SOME_NOT_READY = 1
 EXIT_SETTINGS = 2
 EXIT_SOME_UNKNOWN = 4
-
-_STRING_KEYS = ("url", "username", "branch", "email", "ca_bundle", "password_env", "password_file")
-_NUMBER_KEYS = ("timeout", "connect_timeout", "deadline", "check_timeout")
-_INTEGER_KEYS = ("retries", "concurrency", "expiry_warning_days")
-_TENANT_KEYS = frozenset({"name", "rooms", "app_password_expires", "insecure", "only", "skip",
-                          *_STRING_KEYS, *_NUMBER_KEYS, *_INTEGER_KEYS})
-_DEFAULT_KEYS = _TENANT_KEYS - {"name", "url", "password_env", "password_file", "app_password_expires"}
-_PATH_KEYS = ("ca_bundle", "password_file")  # relative to the targets file, not the working directory
-_SETTINGS_KEYS = ("url", "username", "branch", "email", "rooms", "app_password_expires", "expiry_warning_days",
-                  "ca_bundle", "insecure", "timeout", "connect_timeout", "deadline", "check_timeout", "retries",
-                  "concurrency", "only", "skip")
-
-
-@frozen
-class Tenant:
-    """One line of the targets file, ready to run: its Settings, or why it cannot run right now."""
-
-    name: str
-    slug: str  # the tenant's folder name for its reports
-    url: str
-    settings: Settings | None = field(default=None, repr=False)
-    problem: str | None = None  # set when the tenant cannot be checked (e.g. its password is not available)
-    app_password_expires: date | None = None
 
 
 @frozen
@@ -93,6 +59,15 @@ class TenantOutcome:
     json_path: Path | None = None
     html_path: Path | None = None
     duration_s: float = 0.0
+    checked_at: datetime | None = None  # when this tenant's check started (UTC): the history's clock
+
+    @property
+    def requests(self) -> int:
+        """How many requests the run sent: each one once, though every check that used a shared fact lists it."""
+        if self.report is None:
+            return 0
+        return len({(r.method, r.path, r.status, r.duration_s, r.bytes)
+                    for result in self.report.results for r in result.requests})
 
     @property
     def readiness(self) -> str:
@@ -150,6 +125,14 @@ class FleetRun:
     duration_s: float
     expiry_warning_days: int
     today: date
+    #: With ``--history``: each tenant against its own previous run, and this run's id in the history.
+    changes: "FleetChanges | None" = None
+    history_run: str | None = None
+    history_path: Path | None = None
+    history_cpu_s: float = 0.0  # the CPU seconds recording and comparing cost this run
+    shard: "Shard | None" = None  # with ``--shard I/N``: which part of the targets file this run checked
+    tenants_total: int | None = None  # with a shard: how many tenants the whole targets file lists
+    fail_on: str = "fail"  # "change": the exit code says only what got worse (see exit_code_for)
 
     @property
     def readiness_counts(self) -> dict[str, int]:
@@ -175,6 +158,12 @@ class FleetRun:
         expires = outcome.tenant.app_password_expires
         return None if expires is None else (expires - self.today).days
 
+    def exit_code_for(self, fail_on: str | None = None) -> int:
+        """``fail``: :attr:`exit_code`; ``change``: only what got worse since the previous run (needs a history)."""
+        if (fail_on or self.fail_on) == "change" and self.changes is not None:
+            return self.changes.exit_code
+        return self.exit_code
+
     @property
     def exit_code(self) -> int:
         """0 all ready, 1 any not ready, 4 none not ready but some unknown."""
@@ -184,203 +173,6 @@ class FleetRun:
         if counts["unknown"]:
             return EXIT_SOME_UNKNOWN
         return EXIT_ALL_READY
-
-
-# --- the targets file ---------------------------------------------------------------------------
-
-def slugify(name: str) -> str:
-    """``"Acme Corp (EU)"`` -> ``"acme-corp-eu"``: a folder name every file system accepts."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80].strip("-")
-    return slug or "tenant"
-
-
-def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None,
-                 expiry_warning_days: int | None = None, sources: SecretSources | None = None) -> list[Tenant]:
-    """Read the targets file into :class:`Tenant` values, or raise a one-line :class:`SettingsError`.
-
-    ``expiry_warning_days`` (the command line's) overrides every tenant's value.
-    Passwords are read here, from each tenant's ``password_env`` or ``password_file``.
-    """
-    import tomllib
-
-    env = os.environ if environ is None else environ
-    source = os.fspath(path)
-    try:
-        with open(source, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise SettingsError(f"The targets file {source!r} does not exist.") from None
-    except IsADirectoryError:
-        raise SettingsError(f"The targets file {source!r} is a directory, not a TOML file.") from None
-    except OSError as exc:
-        raise SettingsError(f"Cannot read the targets file {source!r}: {exc.strerror or exc}.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"The targets file {source!r} is not valid TOML: {exc}.") from None
-    base = Path(source).resolve().parent
-
-    refuse_secret_keys(data, source=f"The targets file {source!r}",
-                       advice="never store an application password (or any other secret) in the targets "
-                              "file; use password_env = \"NAME_OF_VARIABLE\" or password_file = \"PATH\" "
-                              "instead.")
-    raw_tenants = data.get("tenant")
-    defaults = {k: v for k, v in data.items() if k not in ("tenant", "defaults")}
-    table = data.get("defaults", {})
-    if not isinstance(table, dict):
-        raise SettingsError(f"[defaults] in {source!r} must be a table of settings.")
-    defaults.update(table)
-    unknown = sorted(set(defaults) - _DEFAULT_KEYS)
-    if unknown:
-        raise SettingsError(f"Unknown or per-tenant-only default(s) in {source!r}: {', '.join(unknown)}; "
-                            f"defaults may set {', '.join(sorted(_DEFAULT_KEYS))}.")
-    if not isinstance(raw_tenants, list) or not raw_tenants:
-        raise SettingsError(f"The targets file {source!r} lists no tenants: add [[tenant]] tables with "
-                            "name, url, username and password_env (or password_file).")
-    tenants: list[Tenant] = []
-    slugs: dict[str, str] = {}
-    for number, raw in enumerate(raw_tenants, start=1):
-        if not isinstance(raw, dict):
-            raise SettingsError(f"Tenant #{number} in {source!r} must be a [[tenant]] table.")
-        label = f"tenant {raw.get('name')!r}" if isinstance(raw.get("name"), str) else f"tenant #{number}"
-        tenant = _tenant({**defaults, **raw}, label=f"{label} in {source!r}", base=base, env=env,
-                         expiry_warning_days=expiry_warning_days, sources=sources or SecretSources())
-        if tenant.slug in slugs:
-            raise SettingsError(f"Two tenants in {source!r} share the name {slugs[tenant.slug]!r} / "
-                                f"{tenant.name!r} (as a folder name): give each tenant a distinct name.")
-        slugs[tenant.slug] = tenant.name
-        tenants.append(tenant)
-    return tenants
-
-
-def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, str],
-            expiry_warning_days: int | None, sources: SecretSources) -> Tenant:
-    unknown = sorted(set(raw) - _TENANT_KEYS)
-    if unknown:
-        raise SettingsError(f"Unknown key(s) for {label}: {', '.join(unknown)}; a tenant may set "
-                            f"{', '.join(sorted(_TENANT_KEYS))}.")
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise SettingsError(f"{label} needs a name = \"...\".")
-    for key in ("url", "username"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise SettingsError(f"{label} needs {key} = \"...\"" + (
-                " (the operator's login name, here or in [defaults])." if key == "username" else "."))
-    values = {key: _value(key, raw[key], label) for key in _SETTINGS_KEYS if key in raw}
-    for key in _PATH_KEYS:
-        if key in values:
-            values[key] = str(base / Path(values[key]).expanduser())
-    if expiry_warning_days is not None:
-        values["expiry_warning_days"] = expiry_warning_days
-    password, problem = _password(raw, label=label, base=base, env=env, sources=sources)
-    problem = problem or basic_auth_problem(password)
-    try:
-        settings = Settings(password=password or Secret(""), **values)
-    except SettingsError as exc:
-        raise SettingsError(f"{label}: {exc}") from None
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"{label} has an invalid value: {exc}.") from None
-    if not str(values.get("branch") or "").strip() and not values.get("only") and not values.get("skip"):
-        # as in HCP's wizard, and as the single-tenant run requires (runner._check_required)
-        raise SettingsError(f"{label} needs branch = \"...\" (the branch configured in HCP), here or in "
-                            "[defaults]; or narrow its run with only/skip.")
-    return Tenant(name=name.strip(), slug=slugify(name), url=settings.url,
-                  settings=None if problem else settings, problem=problem,
-                  app_password_expires=settings.app_password_expires)
-
-
-def _value(key: str, value: Any, label: str) -> Any:
-    def wrong(kind: str) -> SettingsError:
-        return SettingsError(f"{key} of {label} must be {kind}, not {value!r}.")
-
-    if key in _STRING_KEYS:
-        if not isinstance(value, str):
-            raise wrong("a string")
-        return value.strip()
-    if key in _NUMBER_KEYS:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_SECONDS:
-            raise wrong(f"a positive number of seconds, at most {MAX_SECONDS}")
-        return float(value)
-    if key in _INTEGER_KEYS:
-        least = 1 if key == "concurrency" else 0
-        most = MAX_CONCURRENCY if key == "concurrency" else 10_000
-        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-            raise wrong(f"a whole number from {least} to {most}")
-        return value
-    if key == "insecure":
-        if not isinstance(value, bool):
-            raise wrong("true or false")
-        return value
-    if key == "app_password_expires":
-        if isinstance(value, datetime):
-            raise wrong("a date like 2027-03-31 (without a time)")
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise wrong("a date like 2027-03-31") from None
-    if key in ("rooms", "only", "skip"):
-        if isinstance(value, str):
-            return value
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise wrong("a list of strings")
-        return tuple(value)
-    raise wrong("a known setting")  # pragma: no cover - _SETTINGS_KEYS and the branches above agree
-
-
-#: The documented convention for fleet password variables (README, fleet mode).
-PASSWORD_ENV_CONVENTION = re.compile(r"[A-Za-z0-9_]*_APP_PASSWORD")
-
-
-@frozen
-class SecretSources:
-    """Where a targets file may take passwords from: by default, only conventional variables and files
-    beside it, so whoever can edit the file cannot collect the job's other secrets."""
-
-    any_env: bool = False
-    files_anywhere: bool = False
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def _password(raw: Mapping[str, Any], *, label: str, base: Path, env: Mapping[str, str],
-              sources: SecretSources = SecretSources()) -> tuple[Secret | None, str | None]:
-    """The tenant's password, or the reason it is not available *right now* (an error row, not exit 2)."""
-    variable, file_name = raw.get("password_env"), raw.get("password_file")
-    if variable and file_name:
-        raise SettingsError(f"{label} sets both password_env and password_file: keep one.")
-    if variable:
-        if not isinstance(variable, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", variable.strip()):
-            raise SettingsError(f"password_env of {label} must be the name of an environment variable.")
-        if not sources.any_env and not PASSWORD_ENV_CONVENTION.fullmatch(variable.strip()):
-            # Whoever edits the targets file must not be able to send GITHUB_TOKEN to a URL of their choice.
-            raise SettingsError(f"password_env of {label} is {variable.strip()!r}: by convention it must end in "
-                                "_APP_PASSWORD (e.g. ACME_APP_PASSWORD), so no other secret of this job can be "
-                                "sent; pass --any-password-env to allow other names.")
-        value = env.get(variable.strip())
-        if not value:
-            return None, (f"the environment variable {variable.strip()} is not set (it should hold this "
-                          "tenant's application password)")
-        return Secret(value), None
-    if file_name:
-        if not isinstance(file_name, str):
-            raise SettingsError(f"password_file of {label} must be a path.")
-        path = base / Path(file_name.strip()).expanduser()
-        if not sources.files_anywhere and not _inside(path, base):
-            raise SettingsError(f"password_file of {label} points outside the targets file's folder ({base}): "
-                                "keep the password files beside the targets file, or pass "
-                                "--password-files-anywhere to allow other folders.")
-        try:
-            return read_password_file(path), None
-        except SettingsError as exc:
-            return None, str(exc)
-    raise SettingsError(f"{label} needs password_env = \"NAME_OF_VARIABLE\" or password_file = \"PATH\": "
-                        "the application password is never written in the targets file.")
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -424,8 +216,15 @@ def run_fleet(tenants: Sequence[Tenant], *, output_dir: str | os.PathLike[str] |
         return outcome
 
     workers = max(1, min(concurrency, len(tenants)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preflight-tenant") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preflight-tenant")
+    try:
         outcomes = list(pool.map(check, tenants))
+    except BaseException:
+        # Ctrl-C: start no other tenant (the pool's own exit would run every queued one first); the
+        # tenants already running finish their current request and are recorded as usual.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return FleetRun(outcomes=outcomes, generated_at=generated_at,
                     duration_s=round(time.monotonic() - started, 3),
                     expiry_warning_days=expiry_warning_days, today=today or date.today())
@@ -433,20 +232,22 @@ def run_fleet(tenants: Sequence[Tenant], *, output_dir: str | os.PathLike[str] |
 
 def _check_tenant(tenant: Tenant, run: Callable[[Settings], Report],
                   output_dir: str | os.PathLike[str] | None, html: bool) -> TenantOutcome:
+    checked_at = datetime.now(UTC)
     if tenant.settings is None:
-        return TenantOutcome(tenant, error=f"not checked: {tenant.problem}")
+        return TenantOutcome(tenant, error=f"not checked: {tenant.problem}", checked_at=checked_at)
     started = time.monotonic()
     try:
         report = run(tenant.settings)
     except SettingsError as exc:
-        return TenantOutcome(tenant, error=f"not checked: {exc}", duration_s=round(time.monotonic() - started, 3))
+        return TenantOutcome(tenant, error=f"not checked: {exc}", duration_s=round(time.monotonic() - started, 3),
+                             checked_at=checked_at)
     except Exception as exc:  # run_preflight should never raise; if it does, only this tenant suffers
         return TenantOutcome(tenant, error=f"topdesk-preflight failed on this tenant ({type(exc).__name__}); "
                                            "run it alone with --debug for details",
-                             duration_s=round(time.monotonic() - started, 3))
+                             duration_s=round(time.monotonic() - started, 3), checked_at=checked_at)
     duration = round(time.monotonic() - started, 3)
     if output_dir is None:
-        return TenantOutcome(tenant, report=report, duration_s=duration)
+        return TenantOutcome(tenant, report=report, duration_s=duration, checked_at=checked_at)
     from topdesk_preflight import reports
 
     json_path, html_path = reports.default_paths(report, Path(output_dir) / tenant.slug)
@@ -455,5 +256,5 @@ def _check_tenant(tenant: Tenant, run: Callable[[Settings], Report],
     written_html = (reports.write_html(report, html_path, json_text=json_text, json_name=json_path.name)
                     if html else None)
     return TenantOutcome(tenant, report=report, json_path=written_json, html_path=written_html,
-                         duration_s=duration)
+                         duration_s=duration, checked_at=checked_at)
 

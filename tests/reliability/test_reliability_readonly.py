@@ -28,8 +28,9 @@ from topdesk_preflight.sandbox import Sandbox
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PROPFIND", "post")
 WRITE_CALLS = {"post", "put", "patch", "delete", "options", "putrequest", "urlopen"}
-#: Receivers whose ``.put(`` is a queue's, not HTTP's: the runner's task and result queues.
-QUEUES = {"tasks", "done"}
+#: Receivers whose ``.put(`` is a queue's, not HTTP's: the runner's task and result queues, and the
+#: fleet's process pool's (topdesk_preflight.fleet_pool).
+QUEUES = {"tasks", "done", "results"}
 #: The one function allowed to hand a *variable* method to requests: it refuses all but GET/HEAD first.
 CHOKE_POINT = ("client.py", "request")
 

@@ -1,0 +1,265 @@
+"""The fleet's targets file: which tenants to check, and where each one's password comes from.
+
+The file never holds a password, only *where* to find it (``password_env`` or
+``password_file``), so it can live in version control. Two kinds of problems are
+told apart on purpose:
+
+- the targets file itself is wrong (bad TOML, a password in it, a tenant
+  without a URL): :class:`SettingsError`, nothing runs (exit code 2);
+- one tenant cannot be checked right now (its password variable is not set,
+  its password file is missing): that tenant becomes an error row with
+  readiness ``unknown`` and every other tenant is still checked.
+
+Targets file (TOML)::
+
+    [defaults]                      # optional; any tenant key but name, url, password_*, app_password_expires
+    username = "hcp-svc"
+    timeout = 15
+
+    [[tenant]]
+    name = "Acme"
+    url = "https://acme.topdesk.net"
+    branch = "HQ Stockholm"
+    email = "hcp@acme.com"
+    rooms = ["Aurora 2.08"]
+    password_env = "ACME_APP_PASSWORD"   # or password_file = "secrets/acme.txt" (relative to this file)
+    app_password_expires = 2027-03-31
+    ca_bundle = "certs/acme-ca.pem"      # optional, relative to this file
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from attrs import field, frozen
+
+from topdesk_preflight.settings import (
+    MAX_CONCURRENCY, MAX_SECONDS, Secret, Settings, SettingsError, basic_auth_problem, read_password_file, refuse_secret_keys,
+)
+
+_STRING_KEYS = ("url", "username", "branch", "email", "ca_bundle", "password_env", "password_file")
+_NUMBER_KEYS = ("timeout", "connect_timeout", "deadline", "check_timeout")
+_INTEGER_KEYS = ("retries", "concurrency", "expiry_warning_days")
+_TENANT_KEYS = frozenset({"name", "rooms", "app_password_expires", "insecure", "only", "skip",
+                          *_STRING_KEYS, *_NUMBER_KEYS, *_INTEGER_KEYS})
+_DEFAULT_KEYS = _TENANT_KEYS - {"name", "url", "password_env", "password_file", "app_password_expires"}
+_PATH_KEYS = ("ca_bundle", "password_file")  # relative to the targets file, not the working directory
+_SETTINGS_KEYS = ("url", "username", "branch", "email", "rooms", "app_password_expires", "expiry_warning_days",
+                  "ca_bundle", "insecure", "timeout", "connect_timeout", "deadline", "check_timeout", "retries",
+                  "concurrency", "only", "skip")
+
+
+@frozen
+class Tenant:
+    """One line of the targets file, ready to run: its Settings, or why it cannot run right now."""
+
+    name: str
+    slug: str  # the tenant's folder name for its reports
+    url: str
+    settings: Settings | None = field(default=None, repr=False)
+    problem: str | None = None  # set when the tenant cannot be checked (e.g. its password is not available)
+    app_password_expires: date | None = None
+    #: Where the tenant stands in the targets file (1 = first): shards and merges keep the file's order by it.
+    position: int = 0
+
+
+# --- the targets file ---------------------------------------------------------------------------
+
+def slugify(name: str) -> str:
+    """``"Acme Corp (EU)"`` -> ``"acme-corp-eu"``: a folder name every file system accepts."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80].strip("-")
+    return slug or "tenant"
+
+
+def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None,
+                 expiry_warning_days: int | None = None, sources: SecretSources | None = None) -> list[Tenant]:
+    """Read the targets file into :class:`Tenant` values, or raise a one-line :class:`SettingsError`.
+
+    ``expiry_warning_days`` (the command line's) overrides every tenant's value.
+    Passwords are read here, from each tenant's ``password_env`` or ``password_file``.
+    """
+    import tomllib
+
+    env = os.environ if environ is None else environ
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"The targets file {source!r} does not exist.") from None
+    except IsADirectoryError:
+        raise SettingsError(f"The targets file {source!r} is a directory, not a TOML file.") from None
+    except OSError as exc:
+        raise SettingsError(f"Cannot read the targets file {source!r}: {exc.strerror or exc}.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"The targets file {source!r} is not valid TOML: {exc}.") from None
+    base = Path(source).resolve().parent
+
+    refuse_secret_keys(data, source=f"The targets file {source!r}",
+                       advice="never store an application password (or any other secret) in the targets "
+                              "file; use password_env = \"NAME_OF_VARIABLE\" or password_file = \"PATH\" "
+                              "instead.")
+    raw_tenants = data.get("tenant")
+    defaults = {k: v for k, v in data.items() if k not in ("tenant", "defaults")}
+    table = data.get("defaults", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"[defaults] in {source!r} must be a table of settings.")
+    defaults.update(table)
+    unknown = sorted(set(defaults) - _DEFAULT_KEYS)
+    if unknown:
+        raise SettingsError(f"Unknown or per-tenant-only default(s) in {source!r}: {', '.join(unknown)}; "
+                            f"defaults may set {', '.join(sorted(_DEFAULT_KEYS))}.")
+    if not isinstance(raw_tenants, list) or not raw_tenants:
+        raise SettingsError(f"The targets file {source!r} lists no tenants: add [[tenant]] tables with "
+                            "name, url, username and password_env (or password_file).")
+    tenants: list[Tenant] = []
+    slugs: dict[str, str] = {}
+    for number, raw in enumerate(raw_tenants, start=1):
+        if not isinstance(raw, dict):
+            raise SettingsError(f"Tenant #{number} in {source!r} must be a [[tenant]] table.")
+        label = f"tenant {raw.get('name')!r}" if isinstance(raw.get("name"), str) else f"tenant #{number}"
+        tenant = _tenant({**defaults, **raw}, label=f"{label} in {source!r}", base=base, env=env,
+                         expiry_warning_days=expiry_warning_days, sources=sources or SecretSources(),
+                         position=number)
+        if tenant.slug in slugs:
+            raise SettingsError(f"Two tenants in {source!r} share the name {slugs[tenant.slug]!r} / "
+                                f"{tenant.name!r} (as a folder name): give each tenant a distinct name.")
+        slugs[tenant.slug] = tenant.name
+        tenants.append(tenant)
+    return tenants
+
+
+def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, str],
+            expiry_warning_days: int | None, sources: SecretSources, position: int = 0) -> Tenant:
+    unknown = sorted(set(raw) - _TENANT_KEYS)
+    if unknown:
+        raise SettingsError(f"Unknown key(s) for {label}: {', '.join(unknown)}; a tenant may set "
+                            f"{', '.join(sorted(_TENANT_KEYS))}.")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise SettingsError(f"{label} needs a name = \"...\".")
+    for key in ("url", "username"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise SettingsError(f"{label} needs {key} = \"...\"" + (
+                " (the operator's login name, here or in [defaults])." if key == "username" else "."))
+    values = {key: _value(key, raw[key], label) for key in _SETTINGS_KEYS if key in raw}
+    for key in _PATH_KEYS:
+        if key in values:
+            values[key] = str(base / Path(values[key]).expanduser())
+    if expiry_warning_days is not None:
+        values["expiry_warning_days"] = expiry_warning_days
+    password, problem = _password(raw, label=label, base=base, env=env, sources=sources)
+    problem = problem or basic_auth_problem(password)
+    try:
+        settings = Settings(password=password or Secret(""), **values)
+    except SettingsError as exc:
+        raise SettingsError(f"{label}: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{label} has an invalid value: {exc}.") from None
+    if not str(values.get("branch") or "").strip() and not values.get("only") and not values.get("skip"):
+        # as in HCP's wizard, and as the single-tenant run requires (report_assembly._require_branch)
+        raise SettingsError(f"{label} needs branch = \"...\" (the branch configured in HCP), here or in "
+                            "[defaults]; or narrow its run with only/skip.")
+    return Tenant(name=name.strip(), slug=slugify(name), url=settings.url,
+                  settings=None if problem else settings, problem=problem,
+                  app_password_expires=settings.app_password_expires, position=position)
+
+
+def _value(key: str, value: Any, label: str) -> Any:
+    def wrong(kind: str) -> SettingsError:
+        return SettingsError(f"{key} of {label} must be {kind}, not {value!r}.")
+
+    if key in _STRING_KEYS:
+        if not isinstance(value, str):
+            raise wrong("a string")
+        return value.strip()
+    if key in _NUMBER_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_SECONDS:
+            raise wrong(f"a positive number of seconds, at most {MAX_SECONDS}")
+        return float(value)
+    if key in _INTEGER_KEYS:
+        least = 1 if key == "concurrency" else 0
+        most = MAX_CONCURRENCY if key == "concurrency" else 10_000
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+            raise wrong(f"a whole number from {least} to {most}")
+        return value
+    if key == "insecure":
+        if not isinstance(value, bool):
+            raise wrong("true or false")
+        return value
+    if key == "app_password_expires":
+        if isinstance(value, datetime):
+            raise wrong("a date like 2027-03-31 (without a time)")
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise wrong("a date like 2027-03-31") from None
+    if key in ("rooms", "only", "skip"):
+        if isinstance(value, str):
+            return value
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise wrong("a list of strings")
+        return tuple(value)
+    raise wrong("a known setting")  # pragma: no cover - _SETTINGS_KEYS and the branches above agree
+
+
+#: The documented convention for fleet password variables (README, fleet mode).
+PASSWORD_ENV_CONVENTION = re.compile(r"[A-Za-z0-9_]*_APP_PASSWORD")
+
+
+@frozen
+class SecretSources:
+    """Where a targets file may take passwords from: by default, only conventional variables and files
+    beside it, so whoever can edit the file cannot collect the job's other secrets."""
+
+    any_env: bool = False
+    files_anywhere: bool = False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _password(raw: Mapping[str, Any], *, label: str, base: Path, env: Mapping[str, str],
+              sources: SecretSources = SecretSources()) -> tuple[Secret | None, str | None]:
+    """The tenant's password, or the reason it is not available *right now* (an error row, not exit 2)."""
+    variable, file_name = raw.get("password_env"), raw.get("password_file")
+    if variable and file_name:
+        raise SettingsError(f"{label} sets both password_env and password_file: keep one.")
+    if variable:
+        if not isinstance(variable, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", variable.strip()):
+            raise SettingsError(f"password_env of {label} must be the name of an environment variable.")
+        if not sources.any_env and not PASSWORD_ENV_CONVENTION.fullmatch(variable.strip()):
+            # Whoever edits the targets file must not be able to send GITHUB_TOKEN to a URL of their choice.
+            raise SettingsError(f"password_env of {label} is {variable.strip()!r}: by convention it must end in "
+                                "_APP_PASSWORD (e.g. ACME_APP_PASSWORD), so no other secret of this job can be "
+                                "sent; pass --any-password-env to allow other names.")
+        value = env.get(variable.strip())
+        if not value:
+            return None, (f"the environment variable {variable.strip()} is not set (it should hold this "
+                          "tenant's application password)")
+        return Secret(value), None
+    if file_name:
+        if not isinstance(file_name, str):
+            raise SettingsError(f"password_file of {label} must be a path.")
+        path = base / Path(file_name.strip()).expanduser()
+        if not sources.files_anywhere and not _inside(path, base):
+            raise SettingsError(f"password_file of {label} points outside the targets file's folder ({base}): "
+                                "keep the password files beside the targets file, or pass "
+                                "--password-files-anywhere to allow other folders.")
+        try:
+            return read_password_file(path), None
+        except SettingsError as exc:
+            return None, str(exc)
+    raise SettingsError(f"{label} needs password_env = \"NAME_OF_VARIABLE\" or password_file = \"PATH\": "
+                        "the application password is never written in the targets file.")
