@@ -182,14 +182,18 @@ def _setup_logging(debug: bool) -> None:
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         handler.setLevel(logging.WARNING)
         handler.addFilter(_not_in_the_summary)
-        levels = (("topdesk_preflight", logging.WARNING),)
+        # The loggers' own levels back to their defaults (an earlier --debug run in this process may
+        # have lowered them): the handler's level decides what shows, and a caller's logging setup
+        # (a library user's, pytest's caplog) still sees every record it asks for.
+        levels = (("topdesk_preflight", logging.NOTSET), ("urllib3", logging.NOTSET))
     for name in ("topdesk_preflight", "urllib3"):
         if _log_handler is not None:
             logging.getLogger(name).removeHandler(_log_handler)
     for name, level in levels:
         logger = logging.getLogger(name)
         logger.setLevel(level)
-        logger.addHandler(handler)
+        if name == "topdesk_preflight" or debug:
+            logger.addHandler(handler)
     _log_handler = handler
 
 
