@@ -22,6 +22,7 @@ from topdesk_preflight.context import Context, prefetch
 from topdesk_preflight.errors import TopdeskError
 from topdesk_preflight.model import EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION, CheckResult
 from topdesk_preflight.registry import check
+from topdesk_preflight.vocabulary import topdesk_version_words
 
 #: TOPdesk's own HTML page for a refused login, in English (pipedream issue #19120 quotes it): Tomcat's
 #: ``http.401.desc`` (apache/tomcat java/org/apache/catalina/valves/LocalStrings.properties).
@@ -96,9 +97,9 @@ def reachable(ctx: Context) -> CheckResult:
                 evidence=evidence, remediation=_wrong_url_steps(ctx))
         evidence[EVIDENCE_TOPDESK_VERSION] = version
         product = _product_version(ctx, evidence)
-        shown = f"TOPdesk {product}, " if product else ""
-        return CheckResult.passed(f"TOPdesk's REST API answers ({shown}API version {version}).",
-                                  evidence=evidence)
+        which = topdesk_version_words(product, version)  # "TOPdesk 16.6.7 (REST API 3.7.4)", as every output
+        return CheckResult.passed(
+            f"TOPdesk's REST API answers: {'' if product else 'TOPdesk version '}{which}.", evidence=evidence)
     if 300 <= status < 400:
         from topdesk_preflight.client.response import redirect_target, redirect_text  # --list-checks stays light
 

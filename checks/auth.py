@@ -22,6 +22,7 @@ from topdesk_preflight.context import Context
 from topdesk_preflight.errors import AuthenticationError, PermissionDenied
 from topdesk_preflight.model import CheckResult
 from topdesk_preflight.registry import check
+from topdesk_preflight.vocabulary import plural
 
 PERSON_LOGIN_MESSAGE = "Operation not allowed for this log in"  # [C-spec] /operators/current 403, §6.1
 
@@ -130,13 +131,13 @@ def app_password_expiry(ctx: Context) -> CheckResult:
     ]
     if days_left < 0:
         return CheckResult.failed(
-            f"The application password expired on {expires.isoformat()} ({-days_left} days ago): TOPdesk "
-            "refuses it.",
+            f"The application password expired on {expires.isoformat()} ({plural(-days_left, 'day')} ago): "
+            "TOPdesk refuses it.",
             evidence=evidence, remediation=renew)
     if days_left <= window:
-        when = "today" if days_left == 0 else f"in {days_left} days"
+        when = "today" if days_left == 0 else f"in {plural(days_left, 'day')}"
         return CheckResult.warned(
             f"The application password expires {when} ({expires.isoformat()}); HCP stops syncing then.",
             evidence=evidence, remediation=renew)
     return CheckResult.passed(f"The application password is valid until {expires.isoformat()} "
-                              f"({days_left} days left).", evidence=evidence)
+                              f"({plural(days_left, 'day')} left).", evidence=evidence)

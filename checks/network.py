@@ -25,6 +25,7 @@ from topdesk_preflight.errors import (
 from topdesk_preflight.model import CheckResult
 from topdesk_preflight.registry import check
 from topdesk_preflight.tls import describe_certificate, ssl_context
+from topdesk_preflight.vocabulary import plural
 
 #: A certificate this close to expiry gets a warning: enough time to renew before HCP stops syncing.
 CERT_WARNING_DAYS = 30
@@ -245,15 +246,15 @@ def tls(ctx: Context) -> CheckResult:
                                    "trust it.")])
     if isinstance(days_left, int) and days_left < CERT_WARNING_DAYS:
         return CheckResult.warned(
-            f"TOPdesk's certificate expires in {days_left} days ({cert.get('not_after')}); HCP will stop "
-            "connecting when it does.",
+            f"TOPdesk's certificate expires in {plural(days_left, 'day')} ({cert.get('not_after')}); HCP will "
+            "stop connecting when it does.",
             details=details, evidence=evidence,
             remediation=[topdesk_admin(f"Renew the TLS certificate of {route.target_host} before "
                                        f"{cert.get('not_after')} (TOPdesk's hosting does this for "
                                        "*.topdesk.net; on-premises it is the TOPdesk server's administrator).")])
-    return CheckResult.passed(
-        f"TLS {version} with a trusted certificate for {route.target_host}, valid for {days_left} more days.",
-        details=details, evidence=evidence)
+    valid = f", valid for {plural(days_left, 'more day')}" if isinstance(days_left, int) else ""
+    return CheckResult.passed(f"TLS {version} with a trusted certificate for {route.target_host}{valid}.",
+                              details=details, evidence=evidence)
 
 
 def _handshake(route: Route, context: ssl.SSLContext, settings: Any) -> ssl.SSLSocket:

@@ -28,6 +28,7 @@ from topdesk_preflight.context import Context
 from topdesk_preflight.errors import records_of
 from topdesk_preflight.model import CheckResult
 from topdesk_preflight.registry import check
+from topdesk_preflight.vocabulary import plural
 
 #: Per-room remediation steps stop here; the evidence table lists every offending room (up to EVIDENCE_CAP).
 STEP_CAP = 10
@@ -330,8 +331,8 @@ def _per_room(items: Sequence[Any], step: Any) -> list[str]:
     """One remediation step per room, up to STEP_CAP, then a pointer to the full list."""
     steps = [topdesk_admin(step(item)) for item in items[:STEP_CAP]]
     if len(items) > STEP_CAP:
-        steps.append(topdesk_admin(f"Do the same for the {len(items) - STEP_CAP} other rooms listed in the "
-                                   "evidence."))
+        others = plural(len(items) - STEP_CAP, "other room")
+        steps.append(topdesk_admin(f"Do the same for the {others} listed in the evidence."))
     return steps
 
 

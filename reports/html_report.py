@@ -11,14 +11,13 @@ Safety is structural, not a matter of care in each template line:
   same JSON-safe data as the JSON report, credential-named keys dropped).
 
 Evidence is free-form per check, so it is turned into a small tree of views
-here (text, list, key/value, table) and the template only draws that tree.
+(text, list, key/value, table: evidence_view.py) and the template only draws that tree.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,14 @@ from topdesk_preflight.reports.diagnosis import (
     step_count,
     steps_by_actor,
 )
+from topdesk_preflight.reports.evidence_view import (
+    MAX_ROWS,
+    NAME_LIMIT,
+    VALUE_LIMIT,
+    TextView,
+    evidence_view,
+    scalar,
+)
 from topdesk_preflight.reports.json_report import iso_utc, json_safe, json_sha256, render_json
 from topdesk_preflight.reports.paths import atomic_write_text, default_paths, host_for_file_name
 from topdesk_preflight.reports.replay import PASSWORD_VARIABLE, CurlBuilder, accept_is_inferred
@@ -44,9 +51,11 @@ from topdesk_preflight.reports.text_report import (
     STATUS_TAGS,
     counts_text,
     readiness_note,
+    verdict_readiness,
     verdict_text,
 )
-from topdesk_preflight.reports.ticket_report import ticket_text
+from topdesk_preflight.reports.ticket_report import ticket_text, topdesk_version_text
+from topdesk_preflight.vocabulary import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2
@@ -56,103 +65,9 @@ if TYPE_CHECKING:  # pragma: no cover
 TEMPLATE_RESOURCE = "templates/report.html.j2"
 
 # How much of a value the page shows; the JSON report keeps every value whole.
+# (An evidence value's and a name's limits, and the rows shown: evidence_view.py.)
 PROSE_LIMIT = 1_000  # summaries, details, remediation steps, warnings
-VALUE_LIMIT = 300  # an evidence value or a table cell
-NAME_LIMIT = 200  # ids, titles, keys, column names
-MAX_ROWS = 200  # items of one evidence list or table
-MAX_COLUMNS = 12
-MAX_DEPTH = 4  # deeper evidence is shown as compact JSON text
 COMMAND_LIMIT = 8_000  # a curl command is useful only whole; this only stops a pathological one
-
-
-# --- the evidence view tree ------------------------------------------------------------------
-
-@frozen
-class TextView:
-    """A scalar, shown as text. ``muted`` marks stand-ins such as "none"."""
-
-    text: str
-    muted: bool = False
-    kind: str = "text"
-
-
-@frozen
-class ListView:
-    """A list of values (each a view), with how many more there were."""
-
-    items: tuple[Any, ...]
-    more: int = 0
-    kind: str = "list"
-
-
-@frozen
-class MappingView:
-    """Key/value pairs (values are views)."""
-
-    pairs: tuple[tuple[str, Any], ...]
-    more: int = 0
-    kind: str = "mapping"
-
-
-@frozen
-class TableView:
-    """A list of records with shared keys, such as rooms: one row per record."""
-
-    columns: tuple[str, ...]
-    rows: tuple[tuple[TextView, ...], ...]
-    more: int = 0
-    kind: str = "table"
-
-
-def _scalar(value: Any) -> TextView:
-    if value is None:
-        return TextView("none", muted=True)
-    if value is True:
-        return TextView("yes")
-    if value is False:
-        return TextView("no")
-    if value == "":
-        return TextView("empty", muted=True)
-    return TextView(display(value, VALUE_LIMIT))
-
-
-def _compact(value: Any) -> TextView:
-    """A nested value too deep or too wide for a table cell, as clipped one-line JSON."""
-    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
-    return TextView(display(text, VALUE_LIMIT, single_line=True))
-
-
-def _cell(value: Any) -> TextView:
-    return _compact(value) if isinstance(value, dict | list) else _scalar(value)
-
-
-def evidence_view(value: Any, depth: int = 0) -> Any:
-    """The view of a JSON-safe ``value``: a table for a list of records, key/value for a dict."""
-    if isinstance(value, dict):
-        if not value:
-            return TextView("none", muted=True)
-        if depth >= MAX_DEPTH:
-            return _compact(value)
-        pairs = tuple((display(key, NAME_LIMIT, single_line=True), evidence_view(item, depth + 1))
-                      for key, item in list(value.items())[:MAX_ROWS])
-        return MappingView(pairs, more=max(len(value) - MAX_ROWS, 0))
-    if isinstance(value, list):
-        if not value:
-            return TextView("none", muted=True)
-        if depth >= MAX_DEPTH:
-            return _compact(value)
-        shown = value[:MAX_ROWS]
-        more = max(len(value) - MAX_ROWS, 0)
-        if all(isinstance(item, dict) and item for item in shown):
-            columns: list[str] = []
-            for record in shown:
-                columns += [key for key in record if key not in columns]
-            columns = columns[:MAX_COLUMNS]
-            rows = tuple(tuple(_cell(record.get(column)) for column in columns) for record in shown)
-            names = tuple(display(column, NAME_LIMIT, single_line=True) for column in columns)
-            return TableView(names, rows, more=more)
-        return ListView(tuple(evidence_view(item, depth + 1) for item in shown), more=more)
-    return _scalar(value)
 
 
 # --- the page's view of the report -------------------------------------------------------------
@@ -308,10 +223,11 @@ class RoomTableView:
     fixes: tuple[str, ...]
     complete: bool
     more: int = 0  # rows beyond what the page shows
+    actor: Actor = Actor.TOPDESK  # who follows the fixes: a room card is edited in TOPdesk
 
 
 def _room_cell(cell: RoomCell) -> RoomCellView:
-    return RoomCellView(text=_scalar(cell.value), problem=cell.problem,
+    return RoomCellView(text=scalar(cell.value), problem=cell.problem,
                         expected=_name(cell.expected) if cell.expected else "", fix=cell.fix)
 
 
@@ -356,7 +272,7 @@ def _attachment(report: "Report", json_text: str, json_name: str | None) -> dict
         "name": _name(json_name or default_paths(report)[0].name),
         "href": "data:application/json;base64," + base64.b64encode(data).decode("ascii"),
         "sha256": json_sha256(json_text),
-        "size": f"{len(data) / 1024:.1f} KB" if len(data) >= 1024 else f"{len(data)} bytes",
+        "size": f"{len(data) / 1024:.1f} KB" if len(data) >= 1024 else plural(len(data), "byte"),
     }
 
 
@@ -397,8 +313,7 @@ def page_context(report: "Report", *, json_text: str | None = None,
         ("Operator login", _name(target.username)),
         ("Operator email", unknown(target.email)),
         ("Branch", unknown(target.branch)),
-        ("TOPdesk version", unknown(target.topdesk_version)),
-        ("Product version", unknown(target.product_version)),
+        ("TOPdesk version", _name(topdesk_version_text(report))),  # "TOPdesk 16.6.7 (REST API 3.7.4)"
         ("Checked with", f"{_name(report.tool_name)} {_name(report.tool_version)}"),
         ("Generated at", iso_utc(report.generated_at).replace("T", " ").replace("Z", " UTC")),
         ("Duration", f"{report.duration_s:.2f}s"),
@@ -416,7 +331,7 @@ def page_context(report: "Report", *, json_text: str | None = None,
         "facts": facts,
         "ticket_text": ticket_text(report, files=[(attachment["name"], attachment["sha256"])]),
         "readiness_note": readiness_note(report),
-        "readiness": report.readiness,
+        "banner": verdict_readiness(report),  # the exit code's readiness: --fail-on warn's warnings are red
         "silenced_count": counts.get("silenced", 0),
         "root_causes": causes,
         "step_count": step_count(report),
@@ -457,6 +372,7 @@ def _template() -> "jinja2.Template":
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["plural"] = plural  # {{ n | plural("step") }}: "1 step", "2 steps"
     return environment.from_string(source)
 
 

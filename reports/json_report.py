@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from topdesk_preflight.model import split_actor
+from topdesk_preflight.model import Step
 from topdesk_preflight.reports.diagnosis import blockers_of_skipped, problems, root_causes
 from topdesk_preflight.reports.paths import atomic_write_text, utc
 from topdesk_preflight.reports.replay import CurlBuilder
@@ -84,8 +84,9 @@ def _request_dict(record: "RequestRecord", curl: CurlBuilder) -> dict[str, Any]:
 
 
 def _step_dict(step: str) -> dict[str, Any]:
-    actor, text = split_actor(step)
-    return {"actor": actor, "text": encodable(text)}
+    """Who acts (null if the step does not say) and what to do, read by the one parser: Step.parse."""
+    parsed = Step.parse(step)
+    return {"actor": None if parsed.actor is None else parsed.actor.value, "text": encodable(parsed.text)}
 
 
 def _check_dict(result: "CheckResult", curl: CurlBuilder, blocked_by: list[str]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from topdesk_preflight.reports.diagnosis import (
 )
 from topdesk_preflight.reports.sanitize import ELLIPSIS, clip_words, columns, one_line
 from topdesk_preflight.vantage import STATEMENT
+from topdesk_preflight.vocabulary import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.model import CheckResult, Report
@@ -104,10 +105,6 @@ def unassessed(report: "Report") -> list["CheckResult"]:
     return [r for r in report.results if r.status.value == "error" and r.silenced is None]
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _wrap(text: str, width: int | None, *, indent: int | str = 0, first: str = "") -> list[str]:
     """``first + text`` as lines of at most ``width`` columns, continuing under ``indent``.
 
@@ -146,15 +143,24 @@ def verdict_text(report: "Report") -> str:
     readiness = report.readiness
     if readiness is Readiness.READY:  # the exit code's reasons to be more than "ready" follow "but"
         failing = failing_warnings(report)
-        buts = [f"--fail-on warn: {_plural(len(failing), 'warning')}"] if failing else []
+        buts = [f"--fail-on warn: {plural(len(failing), 'warning')}"] if failing else []
         if report.not_checked:
-            buts.append(f"{_plural(len(report.not_checked), 'check')} not checked (give {enable_flags(report)})")
+            buts.append(f"{plural(len(report.not_checked), 'check')} not checked (give {enable_flags(report)})")
         return f"{readiness.headline}, but {'; '.join(buts)}" if buts else readiness.headline
     if readiness is Readiness.UNKNOWN:
         errors = len(unassessed(report))
-        return f"{readiness.headline}: {_plural(errors, 'check')} could not be assessed"
-    return (f"{readiness.headline}: {_plural(len(problems(report)), 'problem')}, "
-            f"{_plural(step_count(report), 'step')} to fix")
+        return f"{readiness.headline}: {plural(errors, 'check')} could not be assessed"
+    return (f"{readiness.headline}: {plural(len(problems(report)), 'problem')}, "
+            f"{plural(step_count(report), 'step')} to fix")
+
+
+def verdict_readiness(report: "Report") -> Readiness:
+    """The readiness the verdict is shown as: the exit code's, so ``--fail-on warn``'s warnings read as a failure.
+
+    The terminal paints the verdict line by it and the HTML colours its banner by it,
+    so a run that exits 1 is never headed in green anywhere.
+    """
+    return Readiness.NOT_READY if failing_warnings(report) else report.readiness
 
 
 def counts_text(report: "Report") -> str:
@@ -168,9 +174,8 @@ def counts_text(report: "Report") -> str:
     silenced = f" ({c['silenced']} silenced by the config file)" if c.get("silenced") else ""
     unchecked = (f" ({c['not_checked']} not checked: give {enable_flags(report)})"
                  if c.get("not_checked") else "")
-    return (f"{total} check{'' if total == 1 else 's'}: {c['pass']} passed, "
-            f"{c['warn']} warning{'' if c['warn'] == 1 else 's'}, {c['fail']} failed, "
-            f"{c['error']} error{'' if c['error'] == 1 else 's'}, {c['skipped']} skipped{unchecked} "
+    return (f"{plural(total, 'check')}: {c['pass']} passed, {plural(c['warn'], 'warning')}, "
+            f"{c['fail']} failed, {plural(c['error'], 'error')}, {c['skipped']} skipped{unchecked} "
             f"in {report.duration_s:.2f}s{silenced}")
 
 
@@ -272,8 +277,7 @@ def summary_lines(report: "Report", *, color: bool, paths: Sequence[str | os.Pat
             lines.append(_paint(line, paint, color) if paint else line)
 
     lines: list[str] = [""]
-    add(verdict_text(report), indent=2,  # painted as what the exit code says: --fail-on warn makes it a failure
-        paint=_VERDICT_ANSI[Readiness.NOT_READY if failing_warnings(report) else report.readiness])
+    add(verdict_text(report), indent=2, paint=_VERDICT_ANSI[verdict_readiness(report)])
     add(counts_text(report), indent=2)
     changes = change_text(report)
     if changes:
@@ -292,8 +296,8 @@ def summary_lines(report: "Report", *, color: bool, paths: Sequence[str | os.Pat
         add(where, first="NOTE: ", indent=6, paint="33;1")
     found = problems(report)
     if found:
-        lines += ["", f"What to fix first ({_plural(len(found), 'problem')}, "
-                      f"{_plural(step_count(report), 'step')}):"]
+        lines += ["", f"What to fix first ({plural(len(found), 'problem')}, "
+                      f"{plural(step_count(report), 'step')}):"]
     for problem in found:
         lines += _problem_lines(problem, color=color, width=width, marks=marks)
     warned = [r for r in unexplained_warnings(report) if not _said_by_a_warning_line(r, report)]
@@ -355,7 +359,7 @@ def _problem_lines(problem: "Problem", *, color: bool, width: int | None = None,
         lines += _wrap(one_line(step, _BLOCK_LIMIT), width, first=first, indent=len(first))
     if problem.blocked:
         names = ", ".join(one_line(b.id, 80) for b in problem.blocked)
-        lines += _wrap(names, width, first=f"{base}Blocks {_plural(len(problem.blocked), 'check')} "
+        lines += _wrap(names, width, first=f"{base}Blocks {plural(len(problem.blocked), 'check')} "
                                            "(skipped until fixed): ", indent=len(base) + 2)
     for warning in problem.explains:
         lines += _tagged("warn", f"{one_line(warning.id, 80)}: {one_line(warning.summary, _BLOCK_LIMIT)} "

@@ -14,6 +14,7 @@ from topdesk_preflight.model import EVIDENCE_PERMISSION_GROUPS
 from topdesk_preflight.reports.diagnosis import change_text, problems
 from topdesk_preflight.reports.sanitize import LINE_LIMIT, markdown_inert, one_line
 from topdesk_preflight.reports.text_report import enable_flags, generated_text, verdict_text
+from topdesk_preflight.vocabulary import topdesk_version_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.model import Report
@@ -41,15 +42,13 @@ def _ticket(value: object, limit: int = LINE_LIMIT) -> str:
 
 
 def topdesk_version_text(report: "Report") -> str:
-    """``TOPdesk 16.6.7 (REST API 3.7.4)``: the product version the guide asks for, the API's in brackets."""
+    """``TOPdesk 16.6.7 (REST API 3.7.4)``: the product version the guide asks for, the API's in brackets.
+
+    The words are those of :func:`topdesk_version_words`, which the api.reachable summary uses too; each
+    version is one line of at most 80 characters here, since both came from the server.
+    """
     product, api = report.target.product_version, report.ticket.topdesk_version
-    if product and api:
-        return f"TOPdesk {one_line(product, 80)} (REST API {one_line(api, 80)})"
-    if product:
-        return f"TOPdesk {one_line(product, 80)}"
-    if api:
-        return f"unknown (REST API {one_line(api, 80)})"
-    return "(unknown)"
+    return topdesk_version_words(product and one_line(product, 80), api and one_line(api, 80))
 
 
 def permission_groups_text(report: "Report") -> str:

@@ -13,19 +13,9 @@ from typing import Iterator
 import pytest
 
 from topdesk_preflight import reports
-from topdesk_preflight.compare import (
-    FIXED,
-    NEWLY_BROKEN,
-    STILL_BROKEN,
-    UNCHANGED,
-    change_between,
-    change_counts,
-    change_lists,
-    compare,
-    load_previous,
-    marked,
-)
-from topdesk_preflight.model import Status
+from topdesk_preflight.compare import change_between, change_lists, compare, load_previous, marked
+from topdesk_preflight.model import Change, Status
+from topdesk_preflight.reports.diagnosis import change_counts
 from topdesk_preflight.runner import run_preflight
 from topdesk_preflight.sandbox import Sandbox
 from topdesk_preflight.settings import SettingsError
@@ -58,21 +48,21 @@ def demo_json(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> str:
 # --- the four words ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("before, now, expected", [
-    ("fail", Status.PASS, FIXED),
-    ("error", Status.WARN, FIXED),
-    ("fail", Status.FAIL, STILL_BROKEN),
-    ("fail", Status.ERROR, STILL_BROKEN),
-    ("error", Status.FAIL, STILL_BROKEN),
-    ("fail", Status.SKIPPED, STILL_BROKEN),  # not assessed now, so not proven fixed
-    ("pass", Status.FAIL, NEWLY_BROKEN),
-    ("warn", Status.ERROR, NEWLY_BROKEN),
-    ("skipped", Status.FAIL, NEWLY_BROKEN),
-    (None, Status.FAIL, NEWLY_BROKEN),  # a check the earlier report did not have
-    ("pass", Status.WARN, UNCHANGED),  # a warning never blocks HCP
-    ("warn", Status.PASS, UNCHANGED),
-    ("skipped", Status.PASS, UNCHANGED),
-    ("pass", Status.SKIPPED, UNCHANGED),
-    (None, Status.PASS, UNCHANGED),
+    ("fail", Status.PASS, Change.FIXED),
+    ("error", Status.WARN, Change.FIXED),
+    ("fail", Status.FAIL, Change.STILL_BROKEN),
+    ("fail", Status.ERROR, Change.STILL_BROKEN),
+    ("error", Status.FAIL, Change.STILL_BROKEN),
+    ("fail", Status.SKIPPED, Change.STILL_BROKEN),  # not assessed now, so not proven fixed
+    ("pass", Status.FAIL, Change.NEWLY_BROKEN),
+    ("warn", Status.ERROR, Change.NEWLY_BROKEN),
+    ("skipped", Status.FAIL, Change.NEWLY_BROKEN),
+    (None, Status.FAIL, Change.NEWLY_BROKEN),  # a check the earlier report did not have
+    ("pass", Status.WARN, Change.UNCHANGED),  # a warning never blocks HCP
+    ("warn", Status.PASS, Change.UNCHANGED),
+    ("skipped", Status.PASS, Change.UNCHANGED),
+    ("pass", Status.SKIPPED, Change.UNCHANGED),
+    (None, Status.PASS, Change.UNCHANGED),
 ])
 def test_each_pair_of_statuses_maps_to_the_word_a_support_agent_expects(before, now, expected):
     assert change_between(before, now) == expected
@@ -87,13 +77,13 @@ def test_fixing_some_things_and_breaking_another_shows_all_four_words(sb, demo_j
     compared = compare(after, previous, previous_path=demo_json)
 
     changes = {r.id: r.change for r in compared.results}
-    assert changes["permissions.group"] == changes["operator.email_unique"] == FIXED
-    assert changes["rooms.typed"] == STILL_BROKEN
-    assert changes["auth.app_password_expiry"] == NEWLY_BROKEN
-    assert changes["rooms.reservable"] == UNCHANGED  # warn before, pass now
-    assert set(changes.values()) == {FIXED, STILL_BROKEN, NEWLY_BROKEN, UNCHANGED}
-    assert change_counts(compared) == {FIXED: 2, NEWLY_BROKEN: 1, STILL_BROKEN: 1,
-                                       UNCHANGED: len(compared.results) - 4}
+    assert changes["permissions.group"] == changes["operator.email_unique"] == Change.FIXED
+    assert changes["rooms.typed"] == Change.STILL_BROKEN
+    assert changes["auth.app_password_expiry"] == Change.NEWLY_BROKEN
+    assert changes["rooms.reservable"] == Change.UNCHANGED  # warn before, pass now
+    assert set(changes.values()) == {Change.FIXED, Change.STILL_BROKEN, Change.NEWLY_BROKEN, Change.UNCHANGED}
+    assert change_counts(compared) == {Change.FIXED: 2, Change.NEWLY_BROKEN: 1, Change.STILL_BROKEN: 1,
+                                       Change.UNCHANGED: len(compared.results) - 4}
 
     assert compared.compared_with["path"] == demo_json
     assert compared.compared_with["generated_at"] == previous["generated_at"]
@@ -134,9 +124,9 @@ def test_a_check_that_cannot_run_now_is_not_called_fixed(sb, demo_json):
     sb.load("app_password_expired")  # everything behind the login is skipped
     compared = compare(run_preflight(sb.settings()), load_previous(demo_json), previous_path=demo_json)
     changes = {r.id: r.change for r in compared.results}
-    assert changes["auth.credentials"] == NEWLY_BROKEN
-    assert changes["rooms.typed"] == changes["permissions.group"] == STILL_BROKEN
-    assert FIXED not in changes.values()
+    assert changes["auth.credentials"] == Change.NEWLY_BROKEN
+    assert changes["rooms.typed"] == changes["permissions.group"] == Change.STILL_BROKEN
+    assert Change.FIXED not in changes.values()
 
 
 def test_checks_missing_from_either_report_are_handled(sb, demo_json):
@@ -145,8 +135,8 @@ def test_checks_missing_from_either_report_are_handled(sb, demo_json):
     sb.load("demo")
     compared = compare(run_preflight(sb.settings(only=("rooms",))), previous, previous_path=demo_json)
     changes = {r.id: r.change for r in compared.results}
-    assert changes["rooms.typed"] == NEWLY_BROKEN  # new since the old report, and bad
-    assert changes["rooms.present"] == UNCHANGED
+    assert changes["rooms.typed"] == Change.NEWLY_BROKEN  # new since the old report, and bad
+    assert changes["rooms.present"] == Change.UNCHANGED
     assert "permissions.group" in compared.compared_with["not_run_now"]
 
 

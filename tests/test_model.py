@@ -16,7 +16,6 @@ from topdesk_preflight.model import (
     Status,
     Step,
     Target,
-    split_actor,
 )
 from topdesk_preflight.report_assembly import apply_silences
 from topdesk_preflight.settings import Silence
@@ -99,12 +98,6 @@ def test_ticket_holds_what_the_guide_asks_for():
 
 def test_ticket_falls_back_to_the_email_given_in_settings():
     assert report(result("a.one", "pass")).ticket.operator_email == "hcp@acme.example"
-
-
-def test_actor_prefixes_split():
-    assert split_actor("HCP administrator: enter the new password") == ("HCP administrator",
-                                                                       "enter the new password")
-    assert split_actor("no actor here") == (None, "no actor here")
 
 
 def test_a_check_may_hand_over_steps_and_the_result_keeps_their_text():

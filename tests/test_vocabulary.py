@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from topdesk_preflight.runner import run_preflight
 from topdesk_preflight.sandbox import SCENARIOS, Sandbox
-from topdesk_preflight.vocabulary import Actor, Change, Readiness, Step
+from topdesk_preflight.model import Status
+from topdesk_preflight.vocabulary import Actor, Change, Readiness, Step, Word, plural, topdesk_version_words
 
 #: Healthy's instance at a scale that takes long to build; its remediation is healthy's.
 SLOW_SCENARIOS = {"large"}
@@ -112,6 +113,10 @@ def test_each_readiness_reads_as_prose_in_tables():
     assert [r.label for r in Readiness] == ["ready", "not ready", "unknown"]
 
 
+def test_each_readiness_has_the_mark_of_the_status_that_decides_it():
+    assert [r.mark for r in Readiness] == ["\u2713", "\u2717", "?"]
+
+
 # --- Change -------------------------------------------------------------------------------------
 
 def test_the_change_words_keep_the_json_reports_values_in_counting_order():
@@ -128,3 +133,30 @@ def test_each_change_reads_as_prose_and_only_unchanged_is_not_worth_naming():
 def test_a_word_that_is_not_a_change_is_refused():
     with pytest.raises(ValueError):
         Change("better")
+
+
+# --- one base for the words, and the phrases every output words alike ---------------------------
+
+@pytest.mark.parametrize("kind", [Actor, Readiness, Change, Status])
+def test_every_word_is_a_str_that_prints_as_its_value(kind):
+    assert issubclass(kind, Word) and issubclass(kind, str)
+    for member in kind:
+        assert str(member) == f"{member}" == member.value and member.label == member.value.replace("_", " ")
+
+
+@pytest.mark.parametrize(("count", "word", "expected"), [
+    (1, "day", "1 day"), (2, "day", "2 days"), (0, "day", "0 days"),
+    (1, "more row", "1 more row"), (3, "more row", "3 more rows"), (2, "person", "2 people"),
+])
+def test_plural_says_one_of_a_thing_in_the_singular(count, word, expected):
+    assert plural(count, word, "people" if word == "person" else None) == expected
+
+
+@pytest.mark.parametrize(("product", "api", "expected"), [
+    ("16.6.7", "3.7.4", "TOPdesk 16.6.7 (REST API 3.7.4)"),
+    ("16.6.7", None, "TOPdesk 16.6.7"),
+    (None, "3.7.4", "unknown (REST API 3.7.4)"),
+    (None, None, "(unknown)"),
+])
+def test_the_topdesk_version_names_the_product_and_the_rest_api_apart(product, api, expected):
+    assert topdesk_version_words(product, api) == expected

@@ -2,7 +2,7 @@
 
 A support agent asks a customer's admin to fix things and then runs the tool
 again; the first question is "did it work?". ``--compare EARLIER`` answers it
-per check, in four words:
+per check, in the four words of :class:`topdesk_preflight.vocabulary.Change`:
 
 ``fixed``
     broken before (fail or error), and now passes or only warns.
@@ -37,15 +37,9 @@ import os
 import re
 from typing import Any
 
-from topdesk_preflight.model import CheckResult, Report, Status, evolve
+from topdesk_preflight.model import Change, CheckResult, Report, Status, evolve
 from topdesk_preflight.registry import ID_PATTERN
 from topdesk_preflight.settings import SettingsError
-
-FIXED = "fixed"
-NEWLY_BROKEN = "newly_broken"
-STILL_BROKEN = "still_broken"
-UNCHANGED = "unchanged"
-CHANGES = (FIXED, NEWLY_BROKEN, STILL_BROKEN, UNCHANGED)
 
 SUPPORTED_SCHEMA_VERSIONS = ("1",)
 #: A crafted --compare file must not grow the new report or crash it: the tool's own reports hold a few
@@ -134,15 +128,15 @@ def _validate(data: Any, name: str) -> None:
                             "a list of results, each with an id and a status.")
 
 
-def change_between(previous_status: str | None, status: Status) -> str:
-    """The change word for one check; ``previous_status`` is None when the earlier report lacked it."""
+def change_between(previous_status: str | None, status: Status) -> Change:
+    """The change for one check; ``previous_status`` is None when the earlier report lacked it."""
     was_broken = previous_status in _BROKEN
     is_broken = status.value in _BROKEN
     if was_broken and is_broken:
-        return STILL_BROKEN
+        return Change.STILL_BROKEN
     if was_broken:
-        return STILL_BROKEN if status is Status.SKIPPED else FIXED
-    return NEWLY_BROKEN if is_broken else UNCHANGED
+        return Change.STILL_BROKEN if status is Status.SKIPPED else Change.FIXED
+    return Change.NEWLY_BROKEN if is_broken else Change.UNCHANGED
 
 
 def compare(report: Report, previous: dict[str, Any], *, previous_path: str) -> Report:
@@ -193,17 +187,10 @@ def _count(checks: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def change_counts(report: Report) -> dict[str, int]:
-    """How many results carry each change word (all four keys, zeros included)."""
-    counts = dict.fromkeys(CHANGES, 0)
-    for result in report.results:
-        if result.change in counts:
-            counts[result.change] += 1
-    return counts
-
-
 #: The compare block's lists, in the order a support agent reads them: what worked, what broke, what is left.
-CHANGE_LIST_LABELS = ((FIXED, "Fixed since then"), (NEWLY_BROKEN, "Newly broken"), (STILL_BROKEN, "Still broken"))
+#: (How many results carry each change is ``topdesk_preflight.reports.diagnosis.change_counts``.)
+CHANGE_LIST_LABELS = ((Change.FIXED, "Fixed since then"), (Change.NEWLY_BROKEN, "Newly broken"),
+                      (Change.STILL_BROKEN, "Still broken"))
 
 
 def change_lists(report: Report) -> list[str]:
@@ -215,8 +202,8 @@ def change_lists(report: Report) -> list[str]:
     if report.compared_with is None:
         return []
     lines = []
-    for word, label in CHANGE_LIST_LABELS:
-        changed: list[CheckResult] = [r for r in report.results if r.change == word]
+    for change, label in CHANGE_LIST_LABELS:
+        changed: list[CheckResult] = [r for r in report.results if r.change is change]
         if changed:
             lines.append(f"{label}: " + ", ".join(r.id for r in changed))
     return lines

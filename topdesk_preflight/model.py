@@ -8,7 +8,6 @@ TOPdesk's JSON shapes out of the reports.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -21,22 +20,20 @@ from topdesk_preflight.vocabulary import Actor as Actor
 from topdesk_preflight.vocabulary import Change as Change
 from topdesk_preflight.vocabulary import Readiness as Readiness
 from topdesk_preflight.vocabulary import Step as Step
+from topdesk_preflight.vocabulary import Word
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.pseudonyms import Pseudonymizer
 
 
-class Status(str, enum.Enum):
-    """The outcome of one check, ordered from best to worst for sorting."""
+class Status(Word):
+    """The outcome of one check, ordered from best to worst for sorting (a vocabulary :class:`Word`)."""
 
     PASS = "pass"
     WARN = "warn"
     FAIL = "fail"
     ERROR = "error"
     SKIPPED = "skipped"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def severity(self) -> int:
@@ -200,15 +197,6 @@ class Ticket:
     errors: tuple[str, ...]
     operator_email: str | None
     permission_groups: tuple[str, ...]
-
-
-def split_actor(step: str) -> tuple[str | None, str]:
-    """``"HCP administrator: do X"`` -> ``("HCP administrator", "do X")``; no known prefix -> (None, step).
-
-    :meth:`Step.parse` as a pair of plain strings, kept for ``reports/json_report.py`` until it reads Steps.
-    """
-    parsed = Step.parse(step)
-    return (None if parsed.actor is None else parsed.actor.value), parsed.text
 
 
 # Evidence keys that feed the ticket block; checks that learn these facts set them.

@@ -15,9 +15,18 @@ def test_a_healthy_instance_passes_and_reports_both_versions(sandbox_factory, ru
     assert api.status is Status.PASS
     assert api.evidence[EVIDENCE_TOPDESK_VERSION] == sb.state.version
     assert api.evidence[EVIDENCE_PRODUCT_VERSION] == "16.6.7"
-    assert "TOPdesk 16.6.7" in api.summary
+    assert api.summary == f"TOPdesk's REST API answers: TOPdesk 16.6.7 (REST API {sb.state.version})."
     assert report.target.product_version == "16.6.7"
     assert [r.path for r in sb.requests] == [VERSION, "/tas/api/productVersion"]
+
+
+def test_without_the_product_version_the_summary_says_it_is_unknown_in_the_same_words(sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.inject("/tas/api/productVersion", Fault.status(404, [{"message": "Not found"}]))
+    api = run(sb, "api.reachable").result("api.reachable")
+    assert api.status is Status.PASS
+    assert api.summary == f"TOPdesk's REST API answers: TOPdesk version unknown (REST API {sb.state.version})."
+    assert EVIDENCE_PRODUCT_VERSION not in api.evidence
 
 
 def test_a_refused_login_with_a_json_body_still_proves_the_url(sandbox_factory, run):

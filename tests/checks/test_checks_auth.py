@@ -121,6 +121,12 @@ def test_an_expiry_within_the_window_warns_with_days_left():
     assert result.remediation
 
 
+def test_one_day_is_said_as_one_day_never_one_days():
+    assert "(1 day ago)" in expiry(date.today() - timedelta(days=1)).summary
+    assert "expires in 1 day (" in expiry(date.today() + timedelta(days=1)).summary
+    assert "(1 day left)" in expiry(date.today() + timedelta(days=1), expiry_warning_days=0).summary
+
+
 def test_the_warning_window_is_configurable():
     assert expiry(date.today() + timedelta(days=10), expiry_warning_days=7).status is Status.PASS
     assert expiry(date.today() + timedelta(days=40), expiry_warning_days=60).status is Status.WARN

@@ -49,6 +49,7 @@ def test_a_healthy_instance_passes_dns_tcp_and_tls_with_evidence(sandbox_factory
     assert tls.evidence["tls_version"].startswith("TLS")
     assert "127.0.0.1" in tls.evidence["certificate"]["sans"]
     assert tls.evidence["certificate"]["days_left"] > 30
+    assert tls.summary.endswith(f", valid for {tls.evidence['certificate']['days_left']} more days.")
     assert sb.requests == []  # the network checks send no HTTP request at all
 
 
@@ -177,7 +178,8 @@ def test_a_certificate_expiring_within_30_days_warns(sandbox_factory, run):
     sb = sandbox_factory(tls="expiring")
     tls = run(sb, "network.tls").result("network.tls")
     assert tls.status is Status.WARN
-    assert "expires in" in tls.summary and tls.evidence["certificate"]["days_left"] < 30
+    days_left = tls.evidence["certificate"]["days_left"]
+    assert f"expires in {days_left} days (" in tls.summary and days_left < 30
     assert tls.remediation[0].startswith(Actor.TOPDESK)
 
 

@@ -54,6 +54,32 @@ def test_the_target_facts_are_listed(pages):
         assert fact in facts
 
 
+def test_the_topdesk_version_is_one_fact_in_the_words_of_the_ticket_and_the_terminal(pages):
+    section = parse(pages["mixed"]).find("section", id="target")
+    facts = dict(zip((dt.text() for dt in section.find_all("dt")), (dd.text() for dd in section.find_all("dd"))))
+    assert facts["TOPdesk version"] == "TOPdesk 2024.3 (REST API 3.7.2)"
+    assert "Product version" not in facts
+
+
+def test_under_fail_on_warn_the_banner_is_red_and_says_why_as_the_terminal_does():
+    from reports_fixtures import public_settings
+
+    from topdesk_preflight.exit_codes import ExitCode, exit_code_for
+
+    warned = identify(CheckResult.warned("The application password expires in 12 days (2025-03-16).",
+                                         remediation=["HCP administrator: enter a new password."]),
+                      "auth.app_password_expiry", "The application password is not about to expire", "guide")
+    ready = evolve(all_pass_report(), results=(*all_pass_report().results, warned))
+    strict = evolve(ready, settings=public_settings(fail_on="warn"))
+    assert exit_code_for(strict) is ExitCode.NOT_READY and exit_code_for(ready) is ExitCode.READY
+    verdict = parse(render_html(strict)).find("h1", id="verdict")
+    assert verdict.text().split() == "✗ Ready for Humly Control Panel, but --fail-on warn: 1 warning".split()
+    assert "banner-not-ready" in verdict.parent.classes() and "banner-ready" not in verdict.parent.classes()
+    lenient = parse(render_html(ready)).find("h1", id="verdict")
+    assert lenient.text().split() == "✓ Ready for Humly Control Panel".split()
+    assert "banner-ready" in lenient.parent.classes()
+
+
 def test_run_warnings_are_loud(pages):
     block = parse(pages["mixed"]).find("section", id="run-warnings")
     assert block.attrs["role"] == "alert"

@@ -97,3 +97,10 @@ def test_old_style_room_evidence_still_draws_a_table():
     table = room_table(mixed_report())  # rows without roomNumber or reservable
     assert sorted(rows_by_name(table)) == ["Aurora 2.08", "Borealis 3.01"]
     assert all(row.type.problem == "fail" for row in table.rows)
+
+
+def test_the_fix_notes_name_who_follows_them_in_the_vocabularys_words():
+    from topdesk_preflight.model import Actor
+
+    rooms = parse(render_html(rooms_report())).find("section", id="rooms")
+    assert [h.text() for h in rooms.find_all("h4")] == [f"How to fix the highlighted cells ({Actor.TOPDESK.value})"]
