@@ -11,14 +11,11 @@ joins, so everything here is drawn from that dict, never from the history itself
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
+from topdesk_preflight.exit_codes import ExitCode
 from topdesk_preflight.fleet_changes import (
-    EXIT_NEWLY_UNKNOWN,
-    EXIT_NOTHING_WORSE,
-    EXIT_WORSE,
     FIXED,
     KIND_ORDER,
     NEW,
@@ -27,22 +24,22 @@ from topdesk_preflight.fleet_changes import (
     STILL_BROKEN,
     UNCHANGED,
     UNKNOWN,
+    exit_code_for_kinds,
 )
 from topdesk_preflight.reports.json_report import iso_utc
 from topdesk_preflight.reports.sanitize import display, encodable, one_line
+from topdesk_preflight.vocabulary import Readiness
 
 if TYPE_CHECKING:  # pragma: no cover
-    import jinja2
-
     from topdesk_preflight.fleet_changes import FleetChanges, TenantChange
 
 KIND_TEXT = {NEWLY_BROKEN: "newly broken", FIXED: "fixed", STILL_BROKEN: "still broken", UNKNOWN: "unknown",
              PASSWORD: "password"}
 _ANSI = {NEWLY_BROKEN: "31;1", FIXED: "32", STILL_BROKEN: "31", UNKNOWN: "35;1", PASSWORD: "33;1"}
-_BADGE = {NEWLY_BROKEN: "not_ready", FIXED: "ready", STILL_BROKEN: "not_ready", UNKNOWN: "unknown",
-          PASSWORD: "unknown"}
+_BADGE = {NEWLY_BROKEN: Readiness.NOT_READY.value, FIXED: Readiness.READY.value,
+          STILL_BROKEN: Readiness.NOT_READY.value, UNKNOWN: Readiness.UNKNOWN.value,
+          PASSWORD: Readiness.UNKNOWN.value}
 _COUNT_KEYS = (*KIND_ORDER, UNCHANGED, NEW, "first_seen", "worse")
-_READINESS = {"ready": "ready", "not_ready": "not ready", "unknown": "unknown"}
 _NAME_LIMIT = 40
 
 
@@ -70,11 +67,9 @@ def changes_to_json(changes: "FleetChanges") -> dict[str, Any]:
             "tenants": [_change_dict(c) for c in changes.listed]}
 
 
-def _exit_code(entries: Iterable[dict[str, Any]]) -> int:
-    worse = [e for e in entries if e["worse"]]
-    if any(e["kind"] != UNKNOWN for e in worse):
-        return EXIT_WORSE
-    return EXIT_NEWLY_UNKNOWN if worse else EXIT_NOTHING_WORSE
+def _exit_code(entries: Iterable[dict[str, Any]]) -> ExitCode:
+    """The merged entries' exit code, by the rule a single run applies (``fleet_changes.exit_code_for_kinds``)."""
+    return exit_code_for_kinds(e["kind"] for e in entries if e["worse"])
 
 
 def merge_changes(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -115,7 +110,7 @@ def explain(entry: dict[str, Any], row: dict[str, Any] | None, window: int) -> s
     causes = [c["id"] if c["id"] != "tenant" else c["summary"] for c in (row or {}).get("root_causes", [])]
     before = entry["previous_readiness"]
     was = ("first run in the history" if before is None
-           else f"was {_READINESS[before]} at {when(entry['previous_checked_at'])}")
+           else f"was {Readiness(before).label} at {when(entry['previous_checked_at'])}")
     kind = entry["kind"]
     parts: list[str] = []
     if kind == NEWLY_BROKEN:
@@ -199,21 +194,14 @@ _SECTION = """\
 """
 
 
-@functools.lru_cache(maxsize=1)
-def _template() -> "jinja2.Template":
-    import jinja2
-
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                     lstrip_blocks=True, keep_trailing_newline=True)
-    return environment.from_string(_SECTION)
-
-
 def changes_section_html(summary: dict[str, Any]) -> str:
-    """The page's "what changed" section (escaped; inline style only, no script)."""
+    """The page's "what changed" section (escaped; inline style only, no script), for its ``changes_html`` slot."""
+    from topdesk_preflight.reports.fleet_templates import from_source
+
     changes = summary["changes"]
     rows = {row["name"]: row for row in summary["tenants"]}
     entries = [{"kind": KIND_TEXT[e["kind"]], "badge": _BADGE[e["kind"]], "name": one_line(e["name"], 200),
                 "text": display(explain(e, rows.get(e["name"]), changes["window_days"]), 2_000, single_line=True)}
                for e in changes["tenants"]]
-    return _template().render(headline=_headline(changes), entries=entries, footer=_footer(changes),
+    return from_source(_SECTION).render(headline=_headline(changes), entries=entries, footer=_footer(changes),
                               worse=changes["worse"])

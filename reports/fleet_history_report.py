@@ -10,21 +10,18 @@ terminal or page shows them, and the page escapes everything.
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from topdesk_preflight.reports.paths import atomic_write_text
 from topdesk_preflight.reports.sanitize import display, one_line
+from topdesk_preflight.vocabulary import Readiness, plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    import jinja2
-
     from topdesk_preflight.fleet_timeline import TenantTimeline
 
 TEMPLATE_RESOURCE = "templates/fleet_history.html.j2"
-READINESS_TEXT = {"ready": "ready", "not_ready": "not ready", "unknown": "unknown"}
 STRIP_RUNS = 120  # the most recent runs drawn per tenant (four months of nights); the text lists every change
 CELL, GAP, HEIGHT = 6, 1, 18
 
@@ -36,28 +33,26 @@ def _when(moment: Any) -> str:
 def _ending(timeline: "TenantTimeline") -> str:
     last = timeline.entries[-1]
     note = " (that run was interrupted)" if last.run_status == "interrupted" else ""
-    return f"now {READINESS_TEXT[last.readiness]}{note}"
+    return f"now {Readiness(last.readiness).label}{note}"
 
 
 def timeline_lines(timelines: Sequence["TenantTimeline"], *, runs: int, source: str) -> list[str]:
     """A block per tenant: its span, then one line per run where something changed."""
     if not timelines:
-        return [f"{source}: {runs} run{'' if runs == 1 else 's'}, no tenant recorded yet."]
-    lines = [f"{source}: {runs} run{'' if runs == 1 else 's'}, {len(timelines)} "
-             f"tenant{'' if len(timelines) == 1 else 's'}."]
+        return [f"{source}: {plural(runs, 'run')}, no tenant recorded yet."]
+    lines = [f"{source}: {plural(runs, 'run')}, {plural(len(timelines), 'tenant')}."]
     for timeline in timelines:
         lines.append("")
         entries = timeline.entries
         if not entries:
             lines.append(f"{one_line(timeline.name, 80)}: no run in the chosen period.")
             continue
-        count = len(entries)
-        lines.append(f"{one_line(timeline.name, 80)} ({one_line(timeline.url, 200)}): {count} "
-                     f"run{'' if count == 1 else 's'} from {_when(entries[0].checked_at)} to "
+        lines.append(f"{one_line(timeline.name, 80)} ({one_line(timeline.url, 200)}): "
+                     f"{plural(len(entries), 'run')} from {_when(entries[0].checked_at)} to "
                      f"{_when(entries[-1].checked_at)}, {_ending(timeline)}")
         for moment in timeline.moments:
-            readiness = READINESS_TEXT[moment.entry.readiness]
-            tag = readiness.upper() if moment.entry.readiness != "ready" else readiness
+            state = Readiness(moment.entry.readiness)
+            tag = state.label if state is Readiness.READY else state.label.upper()
             lines.append(f"  {_when(moment.entry.checked_at)}  {tag:<9}  {one_line('; '.join(moment.what), 400)}")
     return lines
 
@@ -75,7 +70,7 @@ def _strip(timeline: "TenantTimeline") -> dict[str, Any]:
         span = _when(first.checked_at) if count == 1 else f"{_when(first.checked_at)} to {_when(last.checked_at)}"
         broken = sorted({check for e in shown[start:i] for check in e.broken})
         cells.append({"x": start * (CELL + GAP), "width": count * (CELL + GAP) - GAP, "readiness": first.readiness,
-                      "title": f"{span}: {READINESS_TEXT[first.readiness]}"
+                      "title": f"{span}: {Readiness(first.readiness).label}"
                                + (f" ({count} runs)" if count > 1 else "")
                                + (f": {', '.join(broken)}" if broken else "")})
         start = i
@@ -98,31 +93,23 @@ def page_context(timelines: Sequence["TenantTimeline"], *, runs: int, source: st
         last = timeline.entries[-1]
         tenants.append({
             "name": one_line(timeline.name, 200), "url": one_line(timeline.url, 300),
-            "readiness": last.readiness, "readiness_text": READINESS_TEXT[last.readiness],
-            "strip": _strip(timeline), "runs": len(timeline.entries),
+            "readiness": last.readiness, "readiness_text": Readiness(last.readiness).label,
+            "strip": _strip(timeline), "runs": len(timeline.entries), "runs_words": plural(len(timeline.entries), "run"),
             "moments": [{"when": _when(m.entry.checked_at), "readiness": m.entry.readiness,
-                         "readiness_text": READINESS_TEXT[m.entry.readiness],
+                         "readiness_text": Readiness(m.entry.readiness).label,
                          "what": display("; ".join(m.what), 1_000, single_line=True)} for m in timeline.moments],
         })
-    counts = {key: sum(1 for t in tenants if t["readiness"] == key) for key in READINESS_TEXT}
+    counts = {state.value: sum(1 for t in tenants if t["readiness"] == state) for state in Readiness}
     return {"tenants": tenants, "runs": runs, "source": one_line(source, 200), "counts": counts,
+            "tenants_words": plural(len(tenants), "tenant"), "runs_words": plural(runs, "run"),
             "generated_at": iso_utc(datetime.now(UTC)), "tool": f"topdesk-preflight {__version__}",
             "strip_runs": STRIP_RUNS}
 
 
-@functools.lru_cache(maxsize=1)
-def _template() -> "jinja2.Template":
-    import jinja2
-    from importlib.resources import files
-
-    source = files("topdesk_preflight.reports").joinpath(TEMPLATE_RESOURCE).read_text(encoding="utf-8")
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                     lstrip_blocks=True, keep_trailing_newline=True)
-    return environment.from_string(source)
-
-
 def render_history_html(timelines: Sequence["TenantTimeline"], *, runs: int, source: str) -> str:
-    return _template().render(**page_context(timelines, runs=runs, source=source))
+    from topdesk_preflight.reports.fleet_templates import template
+
+    return template(TEMPLATE_RESOURCE).render(**page_context(timelines, runs=runs, source=source))
 
 
 def write_history_html(timelines: Sequence["TenantTimeline"], path: str | os.PathLike[str], *, runs: int,

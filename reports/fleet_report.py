@@ -13,7 +13,6 @@ password can reach it; tenant names and TOPdesk texts are cleaned and clipped
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from pathlib import Path
@@ -23,10 +22,9 @@ from urllib.parse import quote
 from topdesk_preflight.reports.json_report import iso_utc, json_safe
 from topdesk_preflight.reports.paths import atomic_write_text
 from topdesk_preflight.reports.sanitize import display, encodable, one_line
+from topdesk_preflight.vocabulary import Readiness, plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    import jinja2
-
     from topdesk_preflight.fleet import ExpiryNotice, FleetRun, TenantOutcome
 
 SUMMARY_KIND = "fleet-summary"
@@ -35,11 +33,9 @@ JSON_NAME = "fleet-summary.json"
 HTML_NAME = "fleet-summary.html"
 TEMPLATE_RESOURCE = "templates/fleet.html.j2"
 
-READINESS_TEXT = {"ready": "ready", "not_ready": "not ready", "unknown": "unknown"}
-_ANSI = {"ready": "32", "not_ready": "31;1", "unknown": "35;1"}
+_ANSI = {Readiness.READY: "32", Readiness.NOT_READY: "31;1", Readiness.UNKNOWN: "35;1"}
 _NAME_LIMIT = 40
 _CAUSE_LIMIT = 300
-
 
 
 def _relative(path: Path | None, base_dir: str | os.PathLike[str]) -> str | None:
@@ -52,11 +48,10 @@ def _relative(path: Path | None, base_dir: str | os.PathLike[str]) -> str | None
 def expiry_text(notice: "ExpiryNotice") -> str:
     """``expired 10 days ago``, ``expires today`` or ``expires in 12 days``."""
     if notice.days_left < 0:
-        days = -notice.days_left
-        return f"expired {days} day{'' if days == 1 else 's'} ago"
+        return f"expired {plural(-notice.days_left, 'day')} ago"
     if notice.days_left == 0:
         return "expires today"
-    return f"expires in {notice.days_left} day{'' if notice.days_left == 1 else 's'}"
+    return f"expires in {plural(notice.days_left, 'day')}"
 
 
 def _days_left_text(days_left: int | None) -> str:
@@ -89,6 +84,7 @@ def _tenant_dict(run: "FleetRun", outcome: "TenantOutcome", base_dir: str | os.P
         "position": outcome.tenant.position,
         "topdesk_version": outcome.report.target.topdesk_version if outcome.report else None,
         "requests": outcome.requests,
+        "redacted": outcome.tenant.redact,
         "reports": {"json": _relative(outcome.json_path, base_dir),
                     "html": _relative(outcome.html_path, base_dir)},
     }
@@ -160,13 +156,14 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 def tenant_line(outcome: "TenantOutcome", *, color: bool = False) -> str:
     """The progress line printed as a tenant finishes: readiness, name, counts, time."""
-    readiness = READINESS_TEXT[outcome.readiness]
-    tag = _paint(readiness.upper().ljust(9), _ANSI[outcome.readiness], color)
+    readiness = Readiness(outcome.readiness)
+    tag = _paint(readiness.label.upper().ljust(9), _ANSI[readiness], color)
     name = one_line(outcome.tenant.name, _NAME_LIMIT).ljust(_NAME_LIMIT)
     if outcome.report is None:
         return f"{tag} {name} {one_line(outcome.error or '', _CAUSE_LIMIT)}"
     c = outcome.counts
-    return f"{tag} {name} {c['fail']} failed, {c['error']} errors, {c['warn']} warnings  {outcome.duration_s:.2f}s"
+    return (f"{tag} {name} {c['fail']} failed, {plural(c['error'], 'error')}, {plural(c['warn'], 'warning')}  "
+            f"{outcome.duration_s:.2f}s")
 
 
 def _cause_ids(row: dict[str, Any]) -> str:
@@ -181,7 +178,8 @@ def table_lines(run: "FleetRun | Summary", *, color: bool = False) -> list[str]:
     lines = [f"{'TENANT':<{width}}  {'READINESS':<9}  FAIL  ERROR  WARN  {'PW DAYS':>7}  ROOT CAUSES"]
     for name, row in zip(names, rows):
         c = row["counts"]
-        readiness = _paint(READINESS_TEXT[row["readiness"]].ljust(9), _ANSI[row["readiness"]], color)
+        state = Readiness(row["readiness"])
+        readiness = _paint(state.label.ljust(9), _ANSI[state], color)
         lines.append(f"{name:<{width}}  {readiness}  {c['fail']:>4}  {c['error']:>5}  {c['warn']:>4}  "
                      f"{_days_left_text(row['password_days_left']):>7}  {one_line(_cause_ids(row), _CAUSE_LIMIT)}")
     return lines
@@ -201,8 +199,9 @@ def expiry_lines(run: "FleetRun | Summary", *, color: bool = False) -> list[str]
     summary = as_summary(run)
     notices, window = _notices(summary), summary["expiry_warning_days"]
     if not notices:
-        return [f"No application password expires within {window} days."]
-    lines = [_paint(f"Application passwords expiring within {window} days ({len(notices)}):", "33;1", color)]
+        return [f"No application password expires within {plural(window, 'day')}."]
+    lines = [_paint(f"Application passwords expiring within {plural(window, 'day')} ({len(notices)}):", "33;1",
+                    color)]
     for notice in notices:
         lines.append(f"  {one_line(notice.name, _NAME_LIMIT)}: {expiry_text(notice)} "
                      f"({notice.expires.isoformat()}), {one_line(notice.url, 200)}")
@@ -221,16 +220,30 @@ def summary_lines(run: "FleetRun | Summary", *, color: bool = False,
 
     summary = as_summary(run)
     counts, total = summary["counts"], len(summary["tenants"])
-    totals = (f"{total} tenant{'' if total == 1 else 's'}{_scope(summary)}: {counts['ready']} ready, "
-              f"{counts['not_ready']} not ready, {counts['unknown']} unknown in {summary['duration_s']:.2f}s")
+    states = ", ".join(f"{counts[state.value]} {state.label}" for state in Readiness)
+    totals = f"{plural(total, 'tenant')}{_scope(summary)}: {states} in {summary['duration_s']:.2f}s"
     if summary.get("changes") is not None:
         lines = ["", *change_lines(summary, color=color), "", *expiry_lines(summary, color=color), "",
                  *table_lines(summary, color=color), "", totals]
     else:
         lines = ["", *table_lines(summary, color=color), "", totals, "", *expiry_lines(summary, color=color)]
+    lines += _redaction_lines(summary)
     if paths:
         lines += ["", "Fleet summary:", *[f"  {os.fspath(p)}" for p in paths]]
     return lines
+
+
+def _redaction_lines(summary: Summary) -> list[str]:
+    """With ``redact``: which tenants' outputs name no person, and that their keys stay here (never in a summary)."""
+    redacted = sum(1 for row in summary["tenants"] if row.get("redacted"))
+    if not redacted:
+        return []
+    total = len(summary["tenants"])
+    which = "every tenant" if redacted == total else f"{redacted} of {plural(total, 'tenant')}"
+    return ["", f"Redacted ({which}): the names, emails, logins and phone numbers TOPdesk returned are tokens",
+            "  (person-1, ...) in their reports, this summary, the history and the metrics; the HCP operator's",
+            "  email and login are kept. Each tenant's key file is beside its JSON report",
+            "  (<report>.redaction-map.json) or at its redaction_map: PRIVATE, keep it, never attach it."]
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -242,8 +255,14 @@ def _href(relative: str | None) -> str | None:
 def page_context(run: "FleetRun | Summary", base_dir: str | os.PathLike[str] = ".") -> dict[str, Any]:
     """What the template draws, already cleaned, clipped and turned into relative links.
 
-    A dict is a summary whose report links are already relative to the page's folder.
+    A dict is a summary whose report links are already relative to the page's folder. With a
+    history, ``changes_html`` is the "what changed" section (rendered, escaped, by
+    ``fleet_changes_report``), which the template puts after the headline; empty without one.
     """
+    from markupsafe import Markup
+
+    from topdesk_preflight.reports.fleet_changes_report import changes_section_html
+
     summary = run if isinstance(run, dict) else fleet_to_json_dict(run, base_dir)
     rows = []
     for row in summary["tenants"]:
@@ -252,11 +271,12 @@ def page_context(run: "FleetRun | Summary", base_dir: str | os.PathLike[str] = "
             "name": one_line(row["name"], 200),
             "url": one_line(row["url"], 300),
             "readiness": row["readiness"],
-            "readiness_text": READINESS_TEXT[row["readiness"]],
+            "readiness_text": Readiness(row["readiness"]).label,
             "fail": c["fail"], "error": c["error"], "warn": c["warn"],
             "causes": [(one_line(cause["id"], 80), display(cause["summary"], 1_000)) for cause in row["root_causes"]],
             "expires": row["app_password_expires"] or "",
             "days_left": _days_left_text(row["password_days_left"]),
+            "redacted": bool(row.get("redacted")),
             "html_href": _href(row["reports"]["html"]),
             "json_href": _href(row["reports"]["json"]),
         })
@@ -266,7 +286,8 @@ def page_context(run: "FleetRun | Summary", base_dir: str | os.PathLike[str] = "
         "counts": counts,
         "total": total,
         "all_ready": counts["ready"] == total,
-        "window": summary["expiry_warning_days"],
+        "window": plural(summary["expiry_warning_days"], "day"),
+        "changes_html": Markup(changes_section_html(summary).rstrip("\n") if summary.get("changes") else ""),
         "expiring": [{"name": one_line(n.name, 200), "url": one_line(n.url, 300),
                       "expires": n.expires.isoformat(), "text": expiry_text(n), "expired": n.expired}
                      for n in _notices(summary)],
@@ -276,32 +297,10 @@ def page_context(run: "FleetRun | Summary", base_dir: str | os.PathLike[str] = "
     }
 
 
-@functools.lru_cache(maxsize=1)
-def _template() -> "jinja2.Template":
-    import jinja2
-    from importlib.resources import files
-
-    source = files("topdesk_preflight.reports").joinpath(TEMPLATE_RESOURCE).read_text(encoding="utf-8")
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                     lstrip_blocks=True, keep_trailing_newline=True)
-    return environment.from_string(source)
-
-
-#: The page's expiry calendar; the changes since the previous run go right before it (after the headline).
-_EXPIRY_SECTION = '<section class="expiry" id="expiring">'
-
-
 def render_fleet_html(run: "FleetRun | Summary", base_dir: str | os.PathLike[str] = ".") -> str:
-    from topdesk_preflight.reports.fleet_changes_report import changes_section_html
+    from topdesk_preflight.reports.fleet_templates import template
 
-    summary = run if isinstance(run, dict) else fleet_to_json_dict(run, base_dir)
-    page = _template().render(**page_context(summary))
-    if summary.get("changes") is None:
-        return page
-    section = changes_section_html(summary)
-    if _EXPIRY_SECTION in page:
-        return page.replace(_EXPIRY_SECTION, section + _EXPIRY_SECTION, 1)
-    return page.replace("</section>", "</section>\n" + section, 1)  # after the headline, whatever follows
+    return template(TEMPLATE_RESOURCE).render(**page_context(run, base_dir))
 
 
 def write_fleet_html(run: "FleetRun | Summary", path: str | os.PathLike[str]) -> Path:

@@ -114,15 +114,21 @@ def release(path: str | os.PathLike[str]) -> None:
         pass
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, mode: int | None = None) -> Path:
     """Write ``text`` as UTF-8 to a temporary file beside ``path``, then rename it into place.
 
     ``os.replace`` is atomic on one file system, so a crash or a full disk leaves
     either the old file or the new one, never a truncated report; the temporary
-    file is removed when anything fails.
+    file is removed when anything fails. The temporary name starts with a dot and
+    ends in ``.tmp``, so a collector that reads ``*.prom`` never picks it up.
+
+    The file is private (:data:`REPORT_MODE`, less what the umask takes) unless
+    ``mode`` is given: then it gets exactly ``mode``, for a file another user must
+    read (node_exporter reads the fleet's metrics as its own user), and the folders
+    created for it are as readable as the file (``0o644`` gives ``0o755``).
     """
     target = Path(path)
-    _make_private_folders(target.parent)
+    _make_private_folders(target.parent, FOLDER_MODE if mode is None else _folder_mode(mode))
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
@@ -130,7 +136,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
             stream.flush()
             os.fsync(stream.fileno())
         # Private: a report holds names, emails and the host name of the customer's staff and TOPdesk.
-        os.chmod(temp_name, REPORT_MODE & ~_umask())
+        os.chmod(temp_name, REPORT_MODE & ~_umask() if mode is None else mode)
         os.replace(temp_name, target)
     except BaseException:
         try:
@@ -146,8 +152,14 @@ REPORT_MODE = 0o600
 FOLDER_MODE = 0o700
 
 
-def _make_private_folders(folder: Path) -> None:
-    """Create ``folder`` and its missing parents as 0700; folders that exist keep their mode."""
+def _folder_mode(file_mode: int) -> int:
+    """The mode for a folder holding a file of ``file_mode``: whoever may read the file may enter the folder."""
+    readers = file_mode & 0o444
+    return 0o700 | readers | (readers >> 2)
+
+
+def _make_private_folders(folder: Path, mode: int = FOLDER_MODE) -> None:
+    """Create ``folder`` and its missing parents as 0700 (or ``mode``); folders that exist keep their mode."""
     missing = []
     current = folder
     while not current.exists():
@@ -157,7 +169,7 @@ def _make_private_folders(folder: Path) -> None:
         current = current.parent
     for part in reversed(missing):
         try:
-            part.mkdir(mode=FOLDER_MODE & ~_umask())
+            part.mkdir(mode=mode & ~_umask())
         except FileExistsError:
             pass
 

@@ -4,6 +4,12 @@
 and ``fleet.serve(Beta="rooms_untyped")`` switches a tenant's scenario before the
 next run (same URL, CA and password), which is how a customer's TOPdesk changes
 from one night to the next.
+
+Every fleet test module wants the same two things around its tests: the fleet
+started once for the module and stopped after it (``with Fleet([...]) as fleet``),
+and an environment without proxies (the sandboxes are on 127.0.0.1) that holds
+the tenants' password (:func:`fleet_environment`). They live here so that each
+module says only which tenants it runs.
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
+
+import pytest
 
 from topdesk_preflight.sandbox import Sandbox
 
@@ -28,11 +36,26 @@ def tenant_toml(name: str, sb: Sandbox, *, env: str = PASSWORD_ENV, extra: str =
             f'password_env = "{env}"\n{extra}')
 
 
-class Fleet:
-    """Named tenants, each a sandbox serving a scenario; start with :meth:`start`, end with :meth:`stop`."""
+def fleet_environment(monkeypatch: pytest.MonkeyPatch, *, password: bool = True) -> None:
+    """No proxy variable (a CI runner's proxy cannot reach 127.0.0.1) and, with ``password``, the tenants' one."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    if password:
+        monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
 
-    def __init__(self, names: Iterable[str], *, latency: float = 0.0) -> None:
-        self.sandboxes = {name: Sandbox(scenario="healthy", password=PASSWORD, latency=latency) for name in names}
+
+class Fleet:
+    """Named tenants, each a sandbox serving a scenario; start with :meth:`start`, end with :meth:`stop`.
+
+    As a context manager it starts every sandbox and stops them all on the way out, whatever the
+    tests did; ``scenarios`` names the tenants that start as something other than ``healthy``.
+    """
+
+    def __init__(self, names: Iterable[str], *, latency: float = 0.0,
+                 scenarios: Mapping[str, str] | None = None) -> None:
+        chosen = dict(scenarios or {})
+        self.sandboxes = {name: Sandbox(scenario=chosen.get(name, "healthy"), password=PASSWORD, latency=latency)
+                          for name in names}
         self.extra: dict[str, str] = {}
         self._ca_folder = Path(tempfile.mkdtemp(prefix="fleet-ca-"))
         self._where: dict[str, tuple[str, str]] = {}  # name -> (url, CA copy): still there when a server is killed
@@ -54,6 +77,16 @@ class Fleet:
         for sb in self.sandboxes.values():
             sb.stop()
         shutil.rmtree(self._ca_folder, ignore_errors=True)
+
+    def __enter__(self) -> "Fleet":
+        try:
+            return self.start()
+        except BaseException:  # a port that was taken: the sandboxes already started must not linger
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def serve(self, **scenarios: str) -> None:
         """Switch tenants to other scenarios (the rest keep theirs); ``healthy`` is the fix."""

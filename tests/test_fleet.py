@@ -16,12 +16,10 @@ from typing import Iterator
 import pytest
 
 from topdesk_preflight import reports
+from topdesk_preflight.exit_codes import ExitCode
 from topdesk_preflight.fleet import (
-    SecretSources,
-    EXIT_ALL_READY,
-    EXIT_SOME_NOT_READY,
-    EXIT_SOME_UNKNOWN,
     FleetRun,
+    SecretSources,
     Tenant,
     TenantOutcome,
     load_targets,
@@ -166,8 +164,12 @@ def test_a_missing_password_file_makes_that_tenant_unable_to_run(tmp_path):
     ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\npassword_file = 'f'\n",
      "both password_env and password_file"),
     ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\nbrnach = 'x'\n",
-     "Unknown key(s) for tenant 'A'"),
-    ("[defaults]\nurl = 'a.example'\n", "per-tenant-only default(s)"),
+     "Tenant 'A' in"),
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\nbrnach = 'x'\n",
+     "has 1 unknown key: brnach;"),
+    ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\nbrnach = 'x'\n"
+     "colour = 'red'\n", "has 2 unknown keys: brnach, colour;"),
+    ("[defaults]\nurl = 'a.example'\n", "has 1 unknown or per-tenant-only default: url;"),
     ("[[tenant]]\nname = 'A'\nurl = 'ftp://a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\n",
      "tenant 'A' in"),
     ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\ntimeout = -1\n",
@@ -240,13 +242,13 @@ def test_a_tenant_whose_run_raises_becomes_an_error_row(tmp_path):
     assert "RuntimeError" in broken.error
     assert "boom" not in broken.error and PASSWORD not in broken.error  # a message might hold anything
     assert [o.readiness for o in run.outcomes] == ["ready", "unknown", "ready"]
-    assert run.exit_code == EXIT_SOME_UNKNOWN
+    assert run.exit_code == ExitCode.UNKNOWN
 
 
 @pytest.mark.parametrize("statuses, expected", [
-    ((("pass",), ("warn",)), EXIT_ALL_READY),
-    ((("pass",), ("fail",), ("error",)), EXIT_SOME_NOT_READY),
-    ((("pass",), ("error",)), EXIT_SOME_UNKNOWN),
+    ((("pass",), ("warn",)), ExitCode.READY),
+    ((("pass",), ("fail",), ("error",)), ExitCode.NOT_READY),
+    ((("pass",), ("error",)), ExitCode.UNKNOWN),
 ])
 def test_the_exit_code_is_the_worst_readiness(tmp_path, statuses, expected):
     tenants = _tenants(tmp_path, len(statuses))
@@ -297,7 +299,7 @@ def test_three_sandboxes_are_checked_at_once_and_each_gets_its_own_reports(tmp_p
     assert "auth.credentials" in [c for c, _ in by_name["Expired"].root_causes]
     assert by_name["Untyped"].report.result("auth.app_password_expiry").status.value == "warn"
     assert "UNSET_APP_PASSWORD is not set" in by_name["No secret"].error
-    assert run.exit_code == EXIT_SOME_NOT_READY
+    assert run.exit_code == ExitCode.NOT_READY
     assert [(n.name, n.days_left) for n in run.expiring] == [("Expired", -10), ("Untyped", 12)]
 
     for name, slug in (("Healthy", "healthy"), ("Untyped", "untyped"), ("Expired", "expired")):
@@ -308,6 +310,24 @@ def test_three_sandboxes_are_checked_at_once_and_each_gets_its_own_reports(tmp_p
     for path in (tmp_path / "out").rglob("*"):
         if path.is_file():
             assert PASSWORD not in path.read_text(encoding="utf-8"), path
+
+
+def test_two_runs_in_the_same_second_never_overwrite_a_tenants_reports(tmp_path, three):
+    """A tenant's report names are claimed, as a single run's are: the second run's get ``-2``."""
+    from topdesk_preflight.runner import run_preflight
+
+    tenants = load_targets(write(tmp_path, tenant_toml("Healthy", three["healthy"], env="H_APP_PASSWORD")),
+                           environ={"H_APP_PASSWORD": PASSWORD})
+    report = run_preflight(tenants[0].settings)  # one real run, written twice: the same timestamp both times
+    first, second = (run_fleet(tenants, output_dir=tmp_path / "out", run=lambda _: report).outcomes[0]
+                     for _ in range(2))
+    assert second.json_path.name == first.json_path.name.replace(".json", "-2.json")
+    assert second.html_path.name == first.html_path.name.replace(".html", "-2.html")
+    assert sorted(p.name for p in (tmp_path / "out" / "healthy").iterdir()) == sorted(
+        p.name for p in (first.json_path, first.html_path, second.json_path, second.html_path))
+    assert first.json_path.read_bytes() == second.json_path.read_bytes()  # both whole, neither overwritten
+    without_html = run_fleet(tenants, output_dir=tmp_path / "out", run=lambda _: report, html=False).outcomes[0]
+    assert without_html.html_path is None and not without_html.json_path.with_suffix(".html").exists()
 
 
 def test_a_tenant_without_a_branch_is_refused_as_in_hcps_wizard_unless_its_run_is_narrowed(tmp_path):

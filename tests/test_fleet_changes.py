@@ -10,10 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from topdesk_preflight.exit_codes import ExitCode
 from topdesk_preflight.fleet_changes import (
-    EXIT_NEWLY_UNKNOWN,
-    EXIT_NOTHING_WORSE,
-    EXIT_WORSE,
     FleetChanges,
     Snapshot,
     classify,
@@ -101,9 +99,9 @@ def test_the_fleet_lists_newly_broken_then_fixed_then_still_broken_then_unknown_
 
 
 @pytest.mark.parametrize("kinds, code", [
-    ([("not_ready", "not_ready"), ("unknown", "unknown"), ("not_ready", "ready")], EXIT_NOTHING_WORSE),
-    ([("ready", "unknown"), ("ready", "ready")], EXIT_NEWLY_UNKNOWN),
-    ([("ready", "unknown"), ("ready", "not_ready")], EXIT_WORSE),
+    ([("not_ready", "not_ready"), ("unknown", "unknown"), ("not_ready", "ready")], ExitCode.READY),
+    ([("ready", "unknown"), ("ready", "ready")], ExitCode.UNKNOWN),
+    ([("ready", "unknown"), ("ready", "not_ready")], ExitCode.NOT_READY),
 ])
 def test_fail_on_change_exits_1_when_something_got_worse_4_when_only_newly_unknown_else_0(kinds, code):
     assert _fleet(*kinds).exit_code == code

@@ -17,25 +17,20 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from fleet_fixtures import PASSWORD, PASSWORD_ENV, PROXY_VARIABLES, Fleet, files_hold
+from fleet_fixtures import PASSWORD, PASSWORD_ENV, PROXY_VARIABLES, Fleet, files_hold, fleet_environment
 
 from topdesk_preflight import fleet_cli
 
 
 @pytest.fixture(autouse=True)
 def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    fleet_environment(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def fleet() -> Iterator[Fleet]:
-    started = Fleet(["Acme", "Beta", "Gamma"]).start()
-    try:
+    with Fleet(["Acme", "Beta", "Gamma"]) as started:
         yield started
-    finally:
-        started.stop()
 
 
 class Job:
@@ -134,11 +129,8 @@ def test_a_history_that_is_not_one_exits_2_with_one_line_before_checking_anythin
 @pytest.fixture
 def slow_fleet() -> Iterator[Fleet]:
     """Eight tenants at 0.3 s a request, checked one at a time: a run long enough to interrupt."""
-    started = Fleet([f"T{i}" for i in range(8)], latency=0.3).start()
-    try:
+    with Fleet([f"T{i}" for i in range(8)], latency=0.3) as started:
         yield started
-    finally:
-        started.stop()
 
 
 def _results(path: Path) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from fleet_fixtures import PASSWORD, PASSWORD_ENV, PROXY_VARIABLES, Fleet, files_hold
+from fleet_fixtures import PASSWORD, PASSWORD_ENV, Fleet, files_hold, fleet_environment
 
 from topdesk_preflight import fleet_history
 from topdesk_preflight.fleet import Tenant, TenantOutcome, load_targets, run_fleet
@@ -26,17 +26,13 @@ TODAY = date.today()
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    fleet_environment(monkeypatch, password=False)
 
 
 @pytest.fixture(scope="module")
 def fleet() -> Iterator[Fleet]:
-    started = Fleet(["Acme", "Beta", "Gamma", "Delta"]).start()
-    try:
+    with Fleet(["Acme", "Beta", "Gamma", "Delta"]) as started:
         yield started
-    finally:
-        started.stop()
 
 
 @pytest.fixture

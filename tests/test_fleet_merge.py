@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from fleet_fixtures import PASSWORD, PASSWORD_ENV, PROXY_VARIABLES, Fleet, files_hold
+from fleet_fixtures import PASSWORD, Fleet, files_hold, fleet_environment
 from prometheus_client.parser import text_string_to_metric_families
 
 from topdesk_preflight import fleet_cli
@@ -26,18 +26,13 @@ VOLATILE_CHANGE = {"previous_checked_at", "since"}
 
 @pytest.fixture(autouse=True)
 def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    fleet_environment(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def fleet() -> Iterator[Fleet]:
-    started = Fleet(["Acme", "Beta", "Gamma", "Delta", "Eps", "Zeta", "Eta"]).start()
-    try:
+    with Fleet(["Acme", "Beta", "Gamma", "Delta", "Eps", "Zeta", "Eta"]) as started:
         yield started
-    finally:
-        started.stop()
 
 
 class TwoWays:
@@ -124,7 +119,7 @@ def test_merging_histories_joins_every_shards_runs_once(two_ways):
     two_ways.night()
     merged = two_ways.folder / "merged" / "history.sqlite"
     code, _, err = two_ways.merge("--history", str(merged))
-    assert code == 1 and f"{SHARDS * 2} run(s) copied" in err
+    assert code == 1 and f"{SHARDS * 2} runs copied from {SHARDS} shard histories" in err
     db = sqlite3.connect(merged)
     assert db.execute("SELECT COUNT(*) FROM runs").fetchone() == (SHARDS * 2,)
     assert db.execute("SELECT COUNT(*) FROM results").fetchone() == (2 * len(two_ways.fleet.sandboxes),)
@@ -134,7 +129,7 @@ def test_merging_histories_joins_every_shards_runs_once(two_ways):
     assert [r[:4] for r in db.execute(query)] == [r[:4] for r in whole.execute(query)]
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     db.close()
-    assert "0 run(s) copied" in two_ways.merge("--history", str(merged))[2]  # merging again adds nothing
+    assert "0 runs copied" in two_ways.merge("--history", str(merged))[2]  # merging again adds nothing
     assert files_hold(two_ways.folder, PASSWORD) == []
 
 

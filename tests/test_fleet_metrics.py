@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Iterator
 
 import pytest
-from fleet_fixtures import PASSWORD, PASSWORD_ENV, PROXY_VARIABLES, Fleet, files_hold
+from fleet_fixtures import PASSWORD, Fleet, files_hold, fleet_environment
 from prometheus_client.parser import text_string_to_metric_families
 
 from topdesk_preflight import fleet_cli
@@ -27,21 +27,15 @@ LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 @pytest.fixture(autouse=True)
 def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    fleet_environment(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def fleet() -> Iterator[Fleet]:
-    started = Fleet(["Acme", "Beta"]).start()
-    started.sandboxes["Beta"].load("rooms_untyped")
     soon = (date.today() + timedelta(days=9)).isoformat()
-    started.extra["Acme"] = f"app_password_expires = {soon}\n"
-    try:
+    with Fleet(["Acme", "Beta"], scenarios={"Beta": "rooms_untyped"}) as started:
+        started.extra["Acme"] = f"app_password_expires = {soon}\n"
         yield started
-    finally:
-        started.stop()
 
 
 def parse(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
@@ -83,6 +77,9 @@ def test_a_fleet_run_writes_a_metrics_file_prometheus_parses_with_a_series_per_t
                for labels in info)
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # the exporter runs as its own user
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o755 & ~umask  # ... and must enter the folder made for it
     assert [p.name for p in path.parent.iterdir()] == ["topdesk.prom"]  # no temporary file left behind
     assert files_hold(tmp_path, PASSWORD) == []
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from fleet_fixtures import PASSWORD, PASSWORD_ENV, PROXY_VARIABLES, Fleet, files_hold
+from fleet_fixtures import PASSWORD, Fleet, files_hold, fleet_environment
 
 from topdesk_preflight import fleet_cli
 from topdesk_preflight.fleet import load_targets, run_fleet
@@ -18,20 +18,14 @@ from topdesk_preflight.fleet_pool import portable, run_fleet_processes
 
 @pytest.fixture(autouse=True)
 def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    fleet_environment(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def fleet() -> Iterator[Fleet]:
-    started = Fleet(["Acme", "Beta", "Gamma", "Delta", "Eps"]).start()
-    started.sandboxes["Beta"].load("rooms_untyped")
-    started.sandboxes["Delta"].load("app_password_expired")
-    try:
+    with Fleet(["Acme", "Beta", "Gamma", "Delta", "Eps"],
+               scenarios={"Beta": "rooms_untyped", "Delta": "app_password_expired"}) as started:
         yield started
-    finally:
-        started.stop()
 
 
 def _verdicts(summary: dict) -> list[tuple]:  # type: ignore[type-arg]

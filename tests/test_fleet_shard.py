@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from fleet_fixtures import PASSWORD, PASSWORD_ENV, PROXY_VARIABLES, Fleet
+from fleet_fixtures import Fleet, fleet_environment
 
 from topdesk_preflight import fleet_cli
 from topdesk_preflight.fleet_shard import Shard, parse_shard, shard_of
@@ -66,18 +66,13 @@ def test_a_shard_reads_as_typed():
 
 @pytest.fixture(scope="module")
 def fleet() -> Iterator[Fleet]:
-    started = Fleet(["Acme", "Beta", "Gamma", "Delta", "Eps"]).start()
-    try:
+    with Fleet(["Acme", "Beta", "Gamma", "Delta", "Eps"]) as started:
         yield started
-    finally:
-        started.stop()
 
 
 @pytest.fixture(autouse=True)
 def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    fleet_environment(monkeypatch)
 
 
 def _shard_run(fleet: Fleet, folder: Path, shard: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

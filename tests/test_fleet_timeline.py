@@ -12,39 +12,34 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from fleet_fixtures import PASSWORD, PASSWORD_ENV, PROXY_VARIABLES, Fleet
+from fleet_fixtures import PASSWORD, Fleet, fleet_environment
 
 from topdesk_preflight import fleet_cli
 
 
 @pytest.fixture(autouse=True)
 def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    fleet_environment(monkeypatch)
 
 
 @pytest.fixture(scope="module")
 def month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Six nights of two tenants: Acme is always ready; Beta breaks on night 3, stays broken, is fixed on night 5."""
     folder = tmp_path_factory.mktemp("month")
-    fleet = Fleet(["Acme", "Beta"]).start()
     history = folder / "history.sqlite"
     patch = pytest.MonkeyPatch()
-    patch.setenv(PASSWORD_ENV, PASSWORD)
-    for name in PROXY_VARIABLES:
-        patch.delenv(name, raising=False)
+    fleet_environment(patch)
     try:
-        for night in range(1, 7):
-            if night == 3:
-                fleet.serve(Beta="rooms_untyped")
-            if night == 5:
-                fleet.serve(Beta="healthy")
-            assert fleet_cli.main([str(fleet.targets(folder)), "--output-dir", str(folder / "out"), "--history",
-                                   str(history), "--quiet"]) in (0, 1)
+        with Fleet(["Acme", "Beta"]) as fleet:
+            for night in range(1, 7):
+                if night == 3:
+                    fleet.serve(Beta="rooms_untyped")
+                if night == 5:
+                    fleet.serve(Beta="healthy")
+                assert fleet_cli.main([str(fleet.targets(folder)), "--output-dir", str(folder / "out"),
+                                       "--history", str(history), "--quiet"]) in (0, 1)
         yield history
     finally:
-        fleet.stop()
         patch.undo()
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from attrs import field, frozen
 
+from topdesk_preflight.exit_codes import ExitCode
 from topdesk_preflight.fleet_targets import (  # noqa: F401 - the fleet's public names, re-exported
     PASSWORD_ENV_CONVENTION,
     SecretSources,
@@ -34,6 +35,7 @@ from topdesk_preflight.fleet_targets import (  # noqa: F401 - the fleet's public
 )
 from topdesk_preflight.model import Report
 from topdesk_preflight.settings import Settings, SettingsError
+from topdesk_preflight.vocabulary import Readiness
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.fleet_changes import FleetChanges
@@ -41,12 +43,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_CONCURRENCY = 8  # tenants at once; each tenant runs its own checks concurrently too
 DEFAULT_EXPIRY_WARNING_DAYS = 30
-
-# Exit codes of fleet mode (the same words as a single run, see cli.py).
-EXIT_ALL_READY = 0
-EXIT_SOME_NOT_READY = 1
-EXIT_SETTINGS = 2
-EXIT_SOME_UNKNOWN = 4
 
 
 @frozen
@@ -136,7 +132,8 @@ class FleetRun:
 
     @property
     def readiness_counts(self) -> dict[str, int]:
-        counts = {"ready": 0, "not_ready": 0, "unknown": 0}
+        """Tenants per readiness, every readiness named (a count of 0 included): the summary's ``counts``."""
+        counts = {state.value: 0 for state in Readiness}
         for outcome in self.outcomes:
             counts[outcome.readiness] += 1
         return counts
@@ -158,21 +155,21 @@ class FleetRun:
         expires = outcome.tenant.app_password_expires
         return None if expires is None else (expires - self.today).days
 
-    def exit_code_for(self, fail_on: str | None = None) -> int:
+    def exit_code_for(self, fail_on: str | None = None) -> ExitCode:
         """``fail``: :attr:`exit_code`; ``change``: only what got worse since the previous run (needs a history)."""
         if (fail_on or self.fail_on) == "change" and self.changes is not None:
             return self.changes.exit_code
         return self.exit_code
 
     @property
-    def exit_code(self) -> int:
-        """0 all ready, 1 any not ready, 4 none not ready but some unknown."""
+    def exit_code(self) -> ExitCode:
+        """0 all ready, 1 any not ready, 4 none not ready but some unknown: a single run's words, fleet-wide."""
         counts = self.readiness_counts
-        if counts["not_ready"]:
-            return EXIT_SOME_NOT_READY
-        if counts["unknown"]:
-            return EXIT_SOME_UNKNOWN
-        return EXIT_ALL_READY
+        if counts[Readiness.NOT_READY.value]:
+            return ExitCode.NOT_READY
+        if counts[Readiness.UNKNOWN.value]:
+            return ExitCode.UNKNOWN
+        return ExitCode.READY
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -248,13 +245,39 @@ def _check_tenant(tenant: Tenant, run: Callable[[Settings], Report],
     duration = round(time.monotonic() - started, 3)
     if output_dir is None:
         return TenantOutcome(tenant, report=report, duration_s=duration, checked_at=checked_at)
-    from topdesk_preflight import reports
-
-    json_path, html_path = reports.default_paths(report, Path(output_dir) / tenant.slug)
-    json_text = reports.render_json(report)  # once: the HTML embeds the same bytes and their SHA-256
-    written_json = reports.write_json(report, json_path, json_text=json_text)
-    written_html = (reports.write_html(report, html_path, json_text=json_text, json_name=json_path.name)
-                    if html else None)
-    return TenantOutcome(tenant, report=report, json_path=written_json, html_path=written_html,
+    report, json_path, html_path = write_tenant_reports(report, tenant.settings, Path(output_dir) / tenant.slug,
+                                                        html=html)
+    return TenantOutcome(tenant, report=report, json_path=json_path, html_path=html_path,
                          duration_s=duration, checked_at=checked_at)
+
+
+def write_tenant_reports(report: Report, settings: Settings, folder: Path, *,
+                         html: bool = True) -> tuple[Report, Path, Path | None]:
+    """Write one tenant's JSON and HTML report (and, redacted, its key file first); the report as written.
+
+    The names are claimed (``reports.paths.claim_default_paths``) as a single run claims them, so
+    two fleet runs into one folder in the same second get ``-2`` instead of overwriting each other;
+    a claimed name left unwritten is given back. A redacted report's key goes beside the JSON
+    (``<report>.redaction-map.json``, 0600) or to the tenant's ``redaction_map``, and before the
+    reports: without it their tokens cannot be turned back into cards.
+    """
+    from topdesk_preflight import redaction_key, reports
+    from topdesk_preflight.reports.paths import claim_default_paths, release
+
+    claimed = claim_default_paths(report, folder, claim=(".json", ".html") if html else (".json",))
+    json_path, html_path = claimed
+    written: list[Path] = []
+    try:
+        report, key_path = redaction_key.attach_key(report, settings, json_path)
+        if key_path is not None:
+            redaction_key.write_key(report, key_path, report_name=json_path.name)
+        json_text = reports.render_json(report)  # once: the HTML embeds the same bytes and their SHA-256
+        written.append(reports.write_json(report, json_path, json_text=json_text))
+        if html:
+            written.append(reports.write_html(report, html_path, json_text=json_text, json_name=json_path.name))
+    finally:
+        for path in claimed:
+            if path not in written:
+                release(path)
+    return report, json_path, html_path if html else None
 

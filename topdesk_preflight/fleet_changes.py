@@ -23,6 +23,9 @@ from typing import Iterable, Sequence
 
 from attrs import field, frozen
 
+from topdesk_preflight.exit_codes import ExitCode
+from topdesk_preflight.vocabulary import Readiness
+
 #: The kinds, in the order a summary lists them.
 NEWLY_BROKEN = "newly_broken"
 FIXED = "fixed"
@@ -32,11 +35,6 @@ PASSWORD = "password"  # only the password changed: newly within the warning win
 UNCHANGED = "unchanged"  # ready before and now: counted, not listed
 NEW = "new"  # ready, and seen for the first time: counted, not listed
 KIND_ORDER = (NEWLY_BROKEN, FIXED, STILL_BROKEN, UNKNOWN, PASSWORD)
-
-#: The exit codes ``--fail-on change`` gives (the fleet's usual words, see fleet.py).
-EXIT_NOTHING_WORSE = 0
-EXIT_WORSE = 1
-EXIT_NEWLY_UNKNOWN = 4
 
 
 def _ids(values: Iterable[str]) -> frozenset[str]:
@@ -111,12 +109,21 @@ class FleetChanges:
         return any(c.worse for c in self.changes)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """``--fail-on change``: 1 when something got worse, 4 when the only news is a tenant newly unknown."""
-        worse = [c for c in self.changes if c.worse]
-        if any(c.kind != UNKNOWN for c in worse):
-            return EXIT_WORSE
-        return EXIT_NEWLY_UNKNOWN if worse else EXIT_NOTHING_WORSE
+        return exit_code_for_kinds(c.kind for c in self.changes if c.worse)
+
+
+def exit_code_for_kinds(worse: Iterable[str]) -> ExitCode:
+    """The exit code for the kinds of change that got worse: the one rule, for a run and for merged shards.
+
+    A single run's codes in the words of change: 0 nothing worse, 1 worse (as "not ready"), and 4 when
+    the only news is a tenant that can no longer be assessed (as "unknown": nothing is known to be broken).
+    """
+    kinds = list(worse)
+    if any(kind != UNKNOWN for kind in kinds):
+        return ExitCode.NOT_READY
+    return ExitCode.UNKNOWN if kinds else ExitCode.READY
 
 
 def classify(current: Snapshot, previous: Snapshot | None, *, position: int = 0,
@@ -137,14 +144,14 @@ def classify(current: Snapshot, previous: Snapshot | None, *, position: int = 0,
             break
         since, runs = earlier.checked_at, runs + 1
 
-    if current.readiness == "not_ready":
-        kind = STILL_BROKEN if previous_readiness == "not_ready" else NEWLY_BROKEN
+    if current.readiness == Readiness.NOT_READY:
+        kind = STILL_BROKEN if previous_readiness == Readiness.NOT_READY else NEWLY_BROKEN
         worse = kind == NEWLY_BROKEN or bool(newly)
-    elif current.readiness == "unknown":
+    elif current.readiness == Readiness.UNKNOWN:
         kind = UNKNOWN
-        worse = previous_readiness in (None, "ready")
+        worse = previous_readiness in (None, Readiness.READY)
     else:
-        kind = {None: NEW, "ready": UNCHANGED}.get(previous_readiness, FIXED)
+        kind = NEW if previous_readiness is None else UNCHANGED if previous_readiness == Readiness.READY else FIXED
         worse = False
 
     password = _password_news(current.password_days_left,

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from topdesk_preflight.cli import (
     EXIT_INTERRUPTED,
@@ -27,6 +26,7 @@ from topdesk_preflight.cli import (
 )
 from topdesk_preflight.exit_codes import ExitCode
 from topdesk_preflight.fleet import DEFAULT_CONCURRENCY, DEFAULT_EXPIRY_WARNING_DAYS
+from topdesk_preflight.vocabulary import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from topdesk_preflight.fleet import FleetRun, Tenant, TenantOutcome
@@ -47,6 +47,7 @@ targets file (TOML): one [[tenant]] table per TOPdesk, e.g.
   branch = "HQ Stockholm"
   password_env = "ACME_APP_PASSWORD"     # or password_file = "secrets/acme.txt"
   app_password_expires = 2027-03-31
+  redact = true                          # optional: tokens, not staff names (or --redact for all)
 The application password is never written in the targets file.
 
 exit codes:
@@ -96,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fail-on", choices=("fail", "change"), default="fail",
                         help="fail (default): exit 1 when any tenant is not ready; change: exit 1 only when "
                              "something got worse since the previous run (needs --history)")
+    parser.add_argument("--redact", action="store_true",
+                        help="every tenant's reports, the summary, the history and the metrics name no person: "
+                             "tokens (person-1, ...) instead (as redact = true in the targets file); each "
+                             "tenant's private key file goes beside its JSON report")
     parser.add_argument("--any-password-env", action="store_true",
                         help="allow password_env names that do not end in _APP_PASSWORD")
     parser.add_argument("--password-files-anywhere", action="store_true",
@@ -154,10 +159,6 @@ def guarded(parser: argparse.ArgumentParser, command: Callable[[argparse.Namespa
         return EXIT_TOOL_BROKE
 
 
-def _use_color(stream: TextIO) -> bool:
-    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-
-
 def _run(args: argparse.Namespace) -> int:
     from topdesk_preflight.fleet import SecretSources, load_targets
     from topdesk_preflight.fleet_history import History
@@ -175,7 +176,7 @@ def _run(args: argparse.Namespace) -> int:
                             "previous run to compare with.")
     shard = parse_shard(args.shard) if args.shard is not None else None
     args.workers = _workers(args.workers)
-    tenants = load_targets(args.targets, expiry_warning_days=args.expiry_warning_days,
+    tenants = load_targets(args.targets, expiry_warning_days=args.expiry_warning_days, redact=args.redact,
                            sources=SecretSources(any_env=args.any_password_env,
                                                  files_anywhere=args.password_files_anywhere))
     total = len(tenants)
@@ -193,11 +194,13 @@ def _run(args: argparse.Namespace) -> int:
     json_to_stdout = args.json_path == "-"
     out = sys.stderr if json_to_stdout else sys.stdout
     progress = ProgressStream(out)
-    color = _use_color(out)
+    from topdesk_preflight.cli_streams import use_color  # the one colour rule (NO_COLOR, TERM=dumb)
+
+    color = use_color(out)
     window = args.expiry_warning_days if args.expiry_warning_days is not None else DEFAULT_EXPIRY_WARNING_DAYS
     if not args.quiet:
         scope = f" (shard {shard} of {total})" if shard is not None else ""
-        progress.write_line(f"Checking {len(tenants)} tenant{'' if len(tenants) == 1 else 's'}{scope}, "
+        progress.write_line(f"Checking {plural(len(tenants), 'tenant')}{scope}, "
                             f"{max(1, min(args.concurrency, len(tenants)))} at a time...")
 
     def on_done(outcome: TenantOutcome) -> None:
@@ -219,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
         out.write(line + "\n")
     out.flush()
     if history is not None and history.failures:
-        print(f"{PROG}: {len(history.failures)} tenant result(s) could not be recorded in the history "
+        print(f"{PROG}: {plural(len(history.failures), 'tenant result')} could not be recorded in the history "
               f"{args.history!r}: {history.failures[0]}", file=sys.stderr)
         return EXIT_SETTINGS
     return EXIT_OUTPUT_CLOSED if progress.reader_gone else run.exit_code_for()
@@ -253,7 +256,7 @@ def _checked(tenants: "list[Tenant]", args: argparse.Namespace, *, history: "His
             run = run_fleet_processes(
                 tenants, targets=args.targets, workers=args.workers, output_dir=output_dir,
                 sources=SecretSources(any_env=args.any_password_env, files_anywhere=args.password_files_anywhere),
-                expiry_override=args.expiry_warning_days, concurrency=args.concurrency,
+                expiry_override=args.expiry_warning_days, redact=args.redact, concurrency=args.concurrency,
                 expiry_warning_days=window, on_done=done, today=today)
         else:
             run = run_fleet(tenants, output_dir=output_dir, concurrency=args.concurrency,

@@ -20,7 +20,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Sequence
 
+from topdesk_preflight.exit_codes import ExitCode
 from topdesk_preflight.settings import SettingsError
+from topdesk_preflight.vocabulary import Readiness, plural
 
 PROG = "topdesk-preflight fleet merge"
 
@@ -131,17 +133,19 @@ def merge_summaries(parts: list[tuple[Path, dict[str, Any]]], *, base_dir: Path,
             rows.append({**row, "reports": {kind: _rebase(link, folder, base_dir)
                                             for kind, link in row["reports"].items()}})
     rows.sort(key=lambda row: (row.get("position") or 0, row["name"]))
-    counts = {key: sum(data["counts"][key] for _, data in parts) for key in ("ready", "not_ready", "unknown")}
+    counts = {state.value: sum(data["counts"][state.value] for _, data in parts) for state in Readiness}
     changes = [data.get("changes") for _, data in parts]
     merged_changes = merge_changes([c for c in changes if c]) if changes and all(changes) else None
     expiring = sorted((n for _, data in parts for n in data["expiring_passwords"]),
                       key=lambda n: (n["days_left"], n["name"]))
     if fail_on == "change" and merged_changes is not None:
-        exit_code = merged_changes["exit_code"]
+        exit_code = ExitCode(merged_changes["exit_code"])
+    elif counts[Readiness.NOT_READY.value]:
+        exit_code = ExitCode.NOT_READY
     else:
-        exit_code = 1 if counts["not_ready"] else 4 if counts["unknown"] else 0
-    if missing and exit_code == 0:
-        exit_code = 4  # a missing shard's tenants were not assessed
+        exit_code = ExitCode.UNKNOWN if counts[Readiness.UNKNOWN.value] else ExitCode.READY
+    if missing and exit_code == ExitCode.READY:
+        exit_code = ExitCode.UNKNOWN  # a missing shard's tenants were not assessed
     runs = [data["history"]["run"] for _, data in parts if data.get("history")]
     return {
         "schema_version": SCHEMA_VERSION, "kind": SUMMARY_KIND,
@@ -246,8 +250,8 @@ def run(args: argparse.Namespace) -> int:
         with History.open(args.history) as merged:
             copied = sum(import_history(merged.connection(), source) for source in sources)
         if not args.quiet:
-            print(f"History {args.history}: {copied} run(s) copied from {len(sources)} shard histories.",
-                  file=sys.stderr)
+            print(f"History {args.history}: {plural(copied, 'run')} copied from "
+                  f"{plural(len(sources), 'shard history', 'shard histories')}.", file=sys.stderr)
     summary = merge_summaries(parts, base_dir=output_dir, fail_on=args.fail_on, missing=missing)
     out = sys.stderr if args.json_path == "-" else sys.stdout
     written: list[Path] = []

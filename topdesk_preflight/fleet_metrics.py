@@ -32,17 +32,17 @@ share one collector folder without two files defining the same series.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from topdesk_preflight.settings import SettingsError
+from topdesk_preflight.vocabulary import Readiness
 
 PREFIX = "topdesk_preflight"
 FILE_MODE = 0o644  # the exporter runs as its own user
 _STATUSES = ("pass", "warn", "fail", "error", "skipped", "silenced")
-_READINESS = ("ready", "not_ready", "unknown")
+_READINESS = tuple(state.value for state in Readiness)
 _CHANGES = ("newly_broken", "fixed", "still_broken", "unknown", "password", "unchanged", "new", "worse")
 
 
@@ -99,7 +99,7 @@ def render_metrics(summary: dict[str, Any]) -> str:
     for row in summary["tenants"]:
         tenant = row["name"]
         out.add("ready", "Whether the tenant is ready for Humly Control Panel (1), or not ready or unknown (0).",
-                int(row["readiness"] == "ready"), tenant=tenant)
+                int(row["readiness"] == Readiness.READY), tenant=tenant)
     for row in summary["tenants"]:
         for state in _READINESS:
             out.add("readiness", "The tenant's readiness: 1 for its current state, 0 for the others.",
@@ -168,22 +168,12 @@ def check_metrics_path(path: str | os.PathLike[str]) -> Path:
 
 
 def write_metrics(summary: dict[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write the file atomically: a collector that reads it at any moment sees the old file or the new one."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(render_metrics(summary))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp_name, FILE_MODE)
-        os.replace(temp_name, target)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
+    """Write the file atomically: a collector that reads it at any moment sees the old file or the new one.
+
+    The reports' own atomic writer, with the exporter's mode instead of the private one: its
+    temporary name (``.NAME.*.tmp``) is one the collector's ``*.prom`` never matches.
+    """
+    from topdesk_preflight.reports.paths import atomic_write_text
+
+    return atomic_write_text(path, render_metrics(summary), mode=FILE_MODE)
 

@@ -12,7 +12,9 @@ What crosses a pipe is chosen so that no secret does:
   itself, exactly as the parent did; then only tenant *positions* (numbers);
 - back from a worker: the tenant's position and name, and its report with the
   run's secret forms removed (the report's texts were already redacted by the
-  runner; the worker wrote the tenant's own JSON and HTML reports itself).
+  runner; the worker wrote the tenant's own JSON and HTML reports itself). A
+  ``redact`` tenant's report comes back with its tokens only: the worker wrote
+  the key file, and the real values behind the tokens stay in that process.
 
 The parent does everything that must happen once: the history (one writer), the
 progress lines, the summary, the metrics. Workers ignore Ctrl-C; the parent stops
@@ -45,22 +47,23 @@ def portable(outcome: TenantOutcome) -> TenantOutcome:
     The report keeps what the parent uses (each result's status, summary, prerequisites,
     silence and requests, the target); evidence, details and remediation stay in the
     tenant's own reports, which the worker wrote: a fleet of hundreds would otherwise
-    hold every tenant's evidence twice, once per process.
+    hold every tenant's evidence twice, once per process. A redacted report loses its
+    pseudonymizer (the tokens' real values, already in the key file the worker wrote).
     """
     from topdesk_preflight.redaction import Redactor
 
     tenant = outcome.tenant
-    bare = Tenant(tenant.name, tenant.slug, tenant.url, problem=tenant.problem,
-                  app_password_expires=tenant.app_password_expires, position=tenant.position)
+    bare = attrs.evolve(tenant, settings=None)
     report = outcome.report
     if report is not None:
         lean = tuple(attrs.evolve(r, evidence={}, details=(), remediation=()) for r in report.results)
-        report = attrs.evolve(report, results=lean, redactor=Redactor(), vantage={}, settings={})
+        report = attrs.evolve(report, results=lean, redactor=Redactor(), vantage={}, settings={},
+                              pseudonyms=None)
     return attrs.evolve(outcome, tenant=bare, report=report)
 
 
-def _worker(targets: str, sources: SecretSources, expiry_days: int | None, output_dir: str | None, html: bool,
-            threads: int, tasks: Any, results: Any) -> None:
+def _worker(targets: str, sources: SecretSources, expiry_days: int | None, redact: bool, output_dir: str | None,
+            html: bool, threads: int, tasks: Any, results: Any) -> None:
     """A worker process: read the targets file, then check the tenants whose positions arrive on ``tasks``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from topdesk_preflight.fleet import _check_tenant
@@ -70,7 +73,8 @@ def _worker(targets: str, sources: SecretSources, expiry_days: int | None, outpu
 
     try:
         load_catalogue()
-        by_position = {t.position: t for t in load_targets(targets, expiry_warning_days=expiry_days, sources=sources)}
+        by_position = {t.position: t for t in load_targets(targets, expiry_warning_days=expiry_days, sources=sources,
+                                                           redact=redact)}
     except Exception as exc:  # the file changed or vanished since the parent read it
         results.put(("broken", None, str(exc) if isinstance(exc, SettingsError) else type(exc).__name__))
         return
@@ -101,11 +105,14 @@ def run_fleet_processes(tenants: Sequence[Tenant], *, targets: str | os.PathLike
                         sources: SecretSources | None = None, expiry_override: int | None = None,
                         output_dir: str | os.PathLike[str] | None = None, concurrency: int = 8,
                         expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS, today: date | None = None,
-                        html: bool = True, on_done: OnTenantDone | None = None) -> FleetRun:
+                        html: bool = True, on_done: OnTenantDone | None = None,
+                        redact: bool = False) -> FleetRun:
     """As :func:`fleet.run_fleet`, with the tenants spread over ``workers`` processes (``concurrency`` in all).
 
     ``tenants`` are the parent's own (from the same targets file); the workers are told
-    only their positions. ``on_done`` is called in this process as each result arrives.
+    only their positions, and read the file as the parent did (``expiry_override``,
+    ``redact``: the command line's overrides). ``on_done`` is called in this process as
+    each result arrives.
     """
     import multiprocessing
 
@@ -131,7 +138,7 @@ def run_fleet_processes(tenants: Sequence[Tenant], *, targets: str | os.PathLike
     for _ in range(workers * threads):
         tasks.put(None)
     processes = [context.Process(target=_worker, name=f"preflight-fleet-worker-{i}", daemon=True,
-                                 args=(os.fspath(targets), sources or SecretSources(), expiry_override,
+                                 args=(os.fspath(targets), sources or SecretSources(), expiry_override, redact,
                                        None if output_dir is None else os.fspath(output_dir), html, threads,
                                        tasks, results)) for i in range(workers)]
     try:

@@ -25,6 +25,13 @@ Targets file (TOML)::
     password_env = "ACME_APP_PASSWORD"   # or password_file = "secrets/acme.txt" (relative to this file)
     app_password_expires = 2027-03-31
     ca_bundle = "certs/acme-ca.pem"      # optional, relative to this file
+    redact = true                        # optional (or in [defaults], or fleet --redact): tokens, no names
+    redaction_map = "keys/acme.redaction-map.json"   # optional, this tenant's own key: the same tokens each run
+
+``redact`` is a setting like any other, so a partner can redact the tenants whose
+reports leave the customer and keep the others as they are. ``redaction_map`` is
+per tenant only, never a default: a key file holds one tenant's staff, and two
+tenants writing one file would mix them (and race).
 """
 
 from __future__ import annotations
@@ -40,17 +47,22 @@ from attrs import field, frozen
 from topdesk_preflight.settings import (
     MAX_CONCURRENCY, MAX_SECONDS, Secret, Settings, SettingsError, basic_auth_problem, read_password_file, refuse_secret_keys,
 )
+from topdesk_preflight.vocabulary import plural
 
-_STRING_KEYS = ("url", "username", "branch", "email", "ca_bundle", "password_env", "password_file")
+_STRING_KEYS = ("url", "username", "branch", "email", "ca_bundle", "password_env", "password_file",
+                "redaction_map")
 _NUMBER_KEYS = ("timeout", "connect_timeout", "deadline", "check_timeout")
 _INTEGER_KEYS = ("retries", "concurrency", "expiry_warning_days")
-_TENANT_KEYS = frozenset({"name", "rooms", "app_password_expires", "insecure", "only", "skip",
-                          *_STRING_KEYS, *_NUMBER_KEYS, *_INTEGER_KEYS})
-_DEFAULT_KEYS = _TENANT_KEYS - {"name", "url", "password_env", "password_file", "app_password_expires"}
-_PATH_KEYS = ("ca_bundle", "password_file")  # relative to the targets file, not the working directory
+_BOOLEAN_KEYS = ("insecure", "redact")
+_TENANT_KEYS = frozenset({"name", "rooms", "app_password_expires", "only", "skip",
+                          *_STRING_KEYS, *_NUMBER_KEYS, *_INTEGER_KEYS, *_BOOLEAN_KEYS})
+_DEFAULT_KEYS = _TENANT_KEYS - {"name", "url", "password_env", "password_file", "app_password_expires",
+                                "redaction_map"}
+#: Relative to the targets file, not the working directory.
+_PATH_KEYS = ("ca_bundle", "password_file", "redaction_map")
 _SETTINGS_KEYS = ("url", "username", "branch", "email", "rooms", "app_password_expires", "expiry_warning_days",
                   "ca_bundle", "insecure", "timeout", "connect_timeout", "deadline", "check_timeout", "retries",
-                  "concurrency", "only", "skip")
+                  "concurrency", "only", "skip", "redact", "redaction_map")
 
 
 @frozen
@@ -65,6 +77,8 @@ class Tenant:
     app_password_expires: date | None = None
     #: Where the tenant stands in the targets file (1 = first): shards and merges keep the file's order by it.
     position: int = 0
+    #: Its reports name no person (``redact``): the summary says so, and the key file is written beside them.
+    redact: bool = False
 
 
 # --- the targets file ---------------------------------------------------------------------------
@@ -76,10 +90,12 @@ def slugify(name: str) -> str:
 
 
 def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None,
-                 expiry_warning_days: int | None = None, sources: SecretSources | None = None) -> list[Tenant]:
+                 expiry_warning_days: int | None = None, sources: SecretSources | None = None,
+                 redact: bool = False) -> list[Tenant]:
     """Read the targets file into :class:`Tenant` values, or raise a one-line :class:`SettingsError`.
 
-    ``expiry_warning_days`` (the command line's) overrides every tenant's value.
+    ``expiry_warning_days`` (the command line's) overrides every tenant's value, and
+    ``redact`` (``fleet --redact``) redacts every tenant, whatever the file says.
     Passwords are read here, from each tenant's ``password_env`` or ``password_file``.
     """
     import tomllib
@@ -111,8 +127,8 @@ def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | N
     defaults.update(table)
     unknown = sorted(set(defaults) - _DEFAULT_KEYS)
     if unknown:
-        raise SettingsError(f"Unknown or per-tenant-only default(s) in {source!r}: {', '.join(unknown)}; "
-                            f"defaults may set {', '.join(sorted(_DEFAULT_KEYS))}.")
+        raise SettingsError(f"{source!r} has {plural(len(unknown), 'unknown or per-tenant-only default')}: "
+                            f"{', '.join(unknown)}; defaults may set {', '.join(sorted(_DEFAULT_KEYS))}.")
     if not isinstance(raw_tenants, list) or not raw_tenants:
         raise SettingsError(f"The targets file {source!r} lists no tenants: add [[tenant]] tables with "
                             "name, url, username and password_env (or password_file).")
@@ -122,7 +138,8 @@ def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | N
         if not isinstance(raw, dict):
             raise SettingsError(f"Tenant #{number} in {source!r} must be a [[tenant]] table.")
         label = f"tenant {raw.get('name')!r}" if isinstance(raw.get("name"), str) else f"tenant #{number}"
-        tenant = _tenant({**defaults, **raw}, label=f"{label} in {source!r}", base=base, env=env,
+        merged = {**defaults, **raw, **({"redact": True} if redact else {})}
+        tenant = _tenant(merged, label=f"{label} in {source!r}", base=base, env=env,
                          expiry_warning_days=expiry_warning_days, sources=sources or SecretSources(),
                          position=number)
         if tenant.slug in slugs:
@@ -130,15 +147,52 @@ def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | N
                                 f"{tenant.name!r} (as a folder name): give each tenant a distinct name.")
         slugs[tenant.slug] = tenant.name
         tenants.append(tenant)
+    _one_key_file_each(tenants, source)
     return tenants
+
+
+def _one_key_file_each(tenants: list[Tenant], source: str) -> None:
+    """Refuse two tenants sharing a ``redaction_map``: one file would hold both tenants' staff, written twice.
+
+    A tenant that cannot run right now (its password is missing) writes no key, so it shares none.
+    """
+    owners: dict[str, str] = {}
+    for tenant in tenants:
+        key = tenant.settings.redaction_map if tenant.settings is not None else None
+        if key is None:
+            continue
+        where = os.path.normcase(os.path.realpath(key))
+        if where in owners:
+            raise SettingsError(f"Tenants {owners[where]!r} and {tenant.name!r} in {source!r} share the "
+                                f"redaction_map {key!r}: give each tenant its own key file.")
+        owners[where] = tenant.name
+
+
+def _check_key_file(path: str, label: str) -> None:
+    """A tenant's ``redaction_map`` must be a key file (or a new one) that can be written after its run.
+
+    Refused here, before any tenant is checked, as a single run refuses its ``--redaction-map``:
+    a key that cannot be read would start a new numbering, one that cannot be written loses the tokens.
+    """
+    from topdesk_preflight.redaction_key import check_key_path, load_key
+
+    try:
+        check_key_path(path)
+    except SettingsError:
+        raise SettingsError(f"redaction_map of {label} ({path!r}) cannot be written: give a file in a folder "
+                            "this job can write to.") from None
+    try:
+        load_key(path)
+    except SettingsError as exc:
+        raise SettingsError(f"redaction_map of {label}: {exc}") from None
 
 
 def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, str],
             expiry_warning_days: int | None, sources: SecretSources, position: int = 0) -> Tenant:
     unknown = sorted(set(raw) - _TENANT_KEYS)
     if unknown:
-        raise SettingsError(f"Unknown key(s) for {label}: {', '.join(unknown)}; a tenant may set "
-                            f"{', '.join(sorted(_TENANT_KEYS))}.")
+        raise SettingsError(f"{label[0].upper()}{label[1:]} has {plural(len(unknown), 'unknown key')}: "
+                            f"{', '.join(unknown)}; a tenant may set {', '.join(sorted(_TENANT_KEYS))}.")
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise SettingsError(f"{label} needs a name = \"...\".")
@@ -152,6 +206,12 @@ def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, st
             values[key] = str(base / Path(values[key]).expanduser())
     if expiry_warning_days is not None:
         values["expiry_warning_days"] = expiry_warning_days
+    if values.get("redaction_map"):
+        if not values.get("redact"):
+            raise SettingsError(f"{label} sets redaction_map, the key file of a redacted run, but is not redacted: "
+                                "add redact = true (here or in [defaults]) or run fleet --redact, or drop "
+                                "redaction_map.")
+        _check_key_file(values["redaction_map"], label)
     password, problem = _password(raw, label=label, base=base, env=env, sources=sources)
     problem = problem or basic_auth_problem(password)
     try:
@@ -166,7 +226,8 @@ def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, st
                             "[defaults]; or narrow its run with only/skip.")
     return Tenant(name=name.strip(), slug=slugify(name), url=settings.url,
                   settings=None if problem else settings, problem=problem,
-                  app_password_expires=settings.app_password_expires, position=position)
+                  app_password_expires=settings.app_password_expires, position=position,
+                  redact=settings.redact)
 
 
 def _value(key: str, value: Any, label: str) -> Any:
@@ -187,7 +248,7 @@ def _value(key: str, value: Any, label: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
             raise wrong(f"a whole number from {least} to {most}")
         return value
-    if key == "insecure":
+    if key in _BOOLEAN_KEYS:
         if not isinstance(value, bool):
             raise wrong("true or false")
         return value

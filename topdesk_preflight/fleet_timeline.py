@@ -21,6 +21,7 @@ from attrs import frozen
 
 from topdesk_preflight.fleet_history import History, parse_time
 from topdesk_preflight.settings import SettingsError
+from topdesk_preflight.vocabulary import Readiness
 
 PROG = "topdesk-preflight fleet history"
 
@@ -85,7 +86,7 @@ def change_points(entries: Iterable[Entry], *, first: str = "first run in the hi
                 what.append(entry.error)
         else:
             if entry.readiness != previous.readiness:
-                what.append(f"{_READINESS[previous.readiness]} -> {_READINESS[entry.readiness]}")
+                what.append(f"{Readiness(previous.readiness).label} -> {Readiness(entry.readiness).label}")
             comparable = previous.error is None and entry.error is None
             broke = sorted(set(entry.broken) - set(previous.broken)) if comparable else []
             fixed = sorted(set(previous.broken) - set(entry.broken)) if comparable else []
@@ -102,8 +103,6 @@ def change_points(entries: Iterable[Entry], *, first: str = "first run in the hi
         previous = entry
     return moments
 
-
-_READINESS = {"ready": "ready", "not_ready": "not ready", "unknown": "unknown"}
 
 
 def read_timelines(history: History, *, tenant: str | None = None, since: date | None = None) -> list[TenantTimeline]:
@@ -138,7 +137,7 @@ def read_timelines(history: History, *, tenant: str | None = None, since: date |
                    for result_id, checked_at, readiness, version, error, status in db.execute(
                        query + " ORDER BY checked_at, results.id", params).fetchall()]
         found.append(TenantTimeline(name, slug, url, tuple(entries), filtered=since is not None))
-    order = {"not_ready": 0, "unknown": 1, "ready": 2}
+    order = {Readiness.NOT_READY.value: 0, Readiness.UNKNOWN.value: 1, Readiness.READY.value: 2}
     return sorted(found, key=lambda t: (order[t.entries[-1].readiness] if t.entries else 3, t.name.casefold()))
 
 

@@ -103,8 +103,10 @@ def test_the_expiry_block_names_each_tenant_and_date(tmp_path):
 
 
 def test_a_progress_line_says_readiness_and_counts_or_why_nothing_ran(tmp_path):
-    acme, _, gamma = fleet(tmp_path).outcomes
+    acme, beta, gamma = fleet(tmp_path).outcomes
     assert tenant_line(acme).split() == ["READY", "Acme", "0", "failed,", "0", "errors,", "0", "warnings", "1.25s"]
+    assert (beta.counts["error"], beta.counts["warn"]) == (1, 1)
+    assert " 1 failed, 1 error, 1 warning " in tenant_line(beta)  # never "1 errors" or "1 warnings"
     assert tenant_line(gamma).startswith("UNKNOWN   Gamma") and "GAMMA_APP_PASSWORD is not set" in tenant_line(gamma)
 
 

@@ -93,6 +93,8 @@ def test_the_page_puts_the_changes_right_after_the_headline_escaped_and_without_
     assert "newly broken" in section and "still broken" in section and "since 2025-03-05 02:00 UTC" in section
     assert HOSTILE_ROOM not in page and "&lt;script&gt;" in section and "\x1b" not in page
     assert "<script" not in page
+    # drawn in the template's changes_html slot, once, and escaped once (the slot takes it as markup)
+    assert page.count('id="changes"') == 1 and "&amp;lt;" not in section and "</section>\n<section" in page
 
 
 def test_a_summary_without_a_history_has_no_changes_block():

@@ -55,3 +55,14 @@ def test_the_strip_draws_the_latest_runs_when_there_are_very_many():
     timeline = TenantTimeline("Acme", "acme", "https://a", entries(*(["ready"] * (STRIP_RUNS + 30))))
     page = render_history_html([timeline], runs=STRIP_RUNS + 30, source="h.sqlite")
     assert f"the strip shows the last {STRIP_RUNS}" in page and page.count("<rect ") == 1
+
+
+def test_counts_on_the_page_and_in_the_terminal_say_1_run_and_1_tenant_never_1_runs():
+    timeline = TenantTimeline("Acme", "acme", "https://a", entries("ready"))
+    page = render_history_html([timeline], runs=1, source="h.sqlite")
+    assert "<title>TOPdesk preflight fleet history: 1 tenant, 1 run</title>" in page
+    assert "Fleet history: 1 tenant over 1 run</h1>" in page and "· 1 run</span>" in page
+    assert timeline_lines([timeline], runs=1, source="h.sqlite")[0] == "h.sqlite: 1 run, 1 tenant."
+    two = render_history_html([timeline, TenantTimeline("Beta", "beta", "https://b", entries("ready", "ready"))],
+                              runs=2, source="h.sqlite")
+    assert "Fleet history: 2 tenants over 2 runs</h1>" in two and "· 2 runs</span>" in two
