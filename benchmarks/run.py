@@ -2,6 +2,9 @@
 
     python benchmarks/run.py [--json PATH] [--runs N]
 
+One file on purpose (just over 400 lines): it is run as a script from a clone (``python benchmarks/run.py``),
+next to no package of its own, and its cases, measurements and table read best together.
+
 Not part of the test suite (timings never are). It drives the public API,
 ``run_preflight(sb.settings(...))``, against the TOPdesk simulator with an injected
 per-request latency, and prints one table. All cases run in the same invocation, so
