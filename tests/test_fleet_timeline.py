@@ -59,7 +59,7 @@ def test_a_tenants_timeline_has_a_line_per_run_that_changed_something(month, cap
     assert " 6 runs from " in lines[2]
     moments = [line.split("UTC  ", 1)[1] for line in lines[3:]]
     assert [m.split()[0] for m in moments] == ["ready", "NOT", "ready"]
-    assert moments[0].endswith("first run in the history (TOPdesk 3.7.4)")
+    assert moments[0].endswith("first run in the history, TOPdesk 16.6.7 (REST API 3.7.4)")
     assert moments[1].endswith("ready -> not ready; broke: rooms.typed")
     assert moments[2].endswith("not ready -> ready; fixed: rooms.typed")
 

@@ -21,7 +21,7 @@ from attrs import frozen
 
 from topdesk_preflight.fleet_history import History, parse_time
 from topdesk_preflight.settings import SettingsError
-from topdesk_preflight.vocabulary import Readiness
+from topdesk_preflight.vocabulary import Readiness, topdesk_version_words
 
 PROG = "topdesk-preflight fleet history"
 
@@ -33,9 +33,17 @@ class Entry:
     checked_at: datetime
     readiness: str
     broken: tuple[str, ...]
-    topdesk_version: str | None
+    topdesk_version: str | None  # the REST API's version (/version), as the report's target keeps it
     error: str | None
     run_status: str  # complete, interrupted, running
+    product_version: str | None = None  # TOPdesk's own (/productVersion)
+
+    @property
+    def version_text(self) -> str | None:
+        """``TOPdesk 16.6.7 (REST API 3.7.4)``, the words every output uses, or None when neither is known."""
+        if not (self.product_version or self.topdesk_version):
+            return None
+        return topdesk_version_words(self.product_version, self.topdesk_version)
 
 
 @frozen
@@ -79,7 +87,7 @@ def change_points(entries: Iterable[Entry], *, first: str = "first run in the hi
     for entry in entries:
         what: list[str] = []
         if previous is None:
-            what.append(first + (f" (TOPdesk {entry.topdesk_version})" if entry.topdesk_version else ""))
+            what.append(first + (f", {entry.version_text}" if entry.version_text else ""))
             if entry.broken:
                 what.append(f"broken: {', '.join(entry.broken)}")
             elif entry.error:
@@ -94,8 +102,8 @@ def change_points(entries: Iterable[Entry], *, first: str = "first run in the hi
                 what.append(f"broke: {', '.join(broke)}")
             if fixed:
                 what.append(f"fixed: {', '.join(fixed)}")
-            if entry.topdesk_version and previous.topdesk_version and entry.topdesk_version != previous.topdesk_version:
-                what.append(f"TOPdesk {previous.topdesk_version} -> {entry.topdesk_version}")
+            if entry.version_text and previous.version_text and entry.version_text != previous.version_text:
+                what.append(f"{previous.version_text} -> {entry.version_text}")
             if entry.error != previous.error and entry.error:
                 what.append(entry.error)
         if what:
@@ -122,7 +130,8 @@ def read_timelines(history: History, *, tenant: str | None = None, since: date |
         tenants = chosen
     found = []
     for slug, name, url in tenants:
-        query = ("SELECT results.id, checked_at, readiness, topdesk_version, error, runs.status FROM results "
+        query = ("SELECT results.id, checked_at, readiness, topdesk_version, error, runs.status, product_version "
+                 "FROM results "
                  "JOIN runs ON runs.uid = run_uid WHERE slug = ?")
         params: list[Any] = [slug]
         if since is not None:
@@ -133,8 +142,9 @@ def read_timelines(history: History, *, tenant: str | None = None, since: date |
                 "SELECT result_id, check_id FROM checks WHERE result_id IN (SELECT id FROM results WHERE slug = ?) "
                 "AND status IN ('fail', 'error') AND silenced = 0 ORDER BY check_id", (slug,)):
             broken.setdefault(result_id, []).append(check_id)
-        entries = [Entry(parse_time(checked_at), readiness, tuple(broken.get(result_id, ())), version, error, status)
-                   for result_id, checked_at, readiness, version, error, status in db.execute(
+        entries = [Entry(parse_time(checked_at), readiness, tuple(broken.get(result_id, ())), version, error, status,
+                         product)
+                   for result_id, checked_at, readiness, version, error, status, product in db.execute(
                        query + " ORDER BY checked_at, results.id", params).fetchall()]
         found.append(TenantTimeline(name, slug, url, tuple(entries), filtered=since is not None))
     order = {Readiness.NOT_READY.value: 0, Readiness.UNKNOWN.value: 1, Readiness.READY.value: 2}

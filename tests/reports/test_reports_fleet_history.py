@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from reports_fixtures import ESCAPE_SEQUENCE, HOSTILE_ROOM
 
-from topdesk_preflight.fleet_timeline import Entry, TenantTimeline
+from topdesk_preflight.fleet_timeline import Entry, TenantTimeline, change_points
 from topdesk_preflight.reports.fleet_history_report import STRIP_RUNS, render_history_html, timeline_lines
 
 NIGHT = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
@@ -25,7 +25,7 @@ def test_the_terminal_block_names_the_span_and_the_runs_that_changed():
     assert lines[2] == ("Acme (https://acme.topdesk.net): 6 runs from 2025-03-01 02:00 UTC to 2025-03-06 02:00 UTC, "
                         "now ready")
     assert lines[3:] == [
-        "  2025-03-01 02:00 UTC  ready      first run in the history (TOPdesk 3.7.2)",
+        "  2025-03-01 02:00 UTC  ready      first run in the history, unknown (REST API 3.7.2)",
         "  2025-03-03 02:00 UTC  NOT READY  ready -> not ready; broke: rooms.typed",
         "  2025-03-05 02:00 UTC  UNKNOWN    not ready -> unknown; no route",
         "  2025-03-06 02:00 UTC  ready      unknown -> ready",
@@ -66,3 +66,11 @@ def test_counts_on_the_page_and_in_the_terminal_say_1_run_and_1_tenant_never_1_r
     two = render_history_html([timeline, TenantTimeline("Beta", "beta", "https://b", entries("ready", "ready"))],
                               runs=2, source="h.sqlite")
     assert "Fleet history: 2 tenants over 2 runs</h1>" in two and "· 2 runs</span>" in two
+
+
+def test_an_upgrade_is_said_in_the_same_words_as_every_other_output():
+    before = Entry(NIGHT, "ready", (), "3.7.4", None, "complete", "16.6.7")
+    after = Entry(NIGHT + timedelta(days=1), "ready", (), "3.8.0", None, "complete", "16.7.1")
+    moments = change_points([before, after])
+    assert moments[0].what == ("first run in the history, TOPdesk 16.6.7 (REST API 3.7.4)",)
+    assert moments[1].what == ("TOPdesk 16.6.7 (REST API 3.7.4) -> TOPdesk 16.7.1 (REST API 3.8.0)",)
