@@ -24,6 +24,7 @@ from topdesk_preflight.context import Context
 from topdesk_preflight.errors import HTTPStatusError, PermissionDenied
 from topdesk_preflight.model import EVIDENCE_OPERATOR_EMAIL, CheckResult
 from topdesk_preflight.registry import check
+from topdesk_preflight.vocabulary import plural
 
 ACTIVE_OPERATOR = "operator"  # [C-peer] active; "operatorArchived" when archived: docs/topdesk-api.md §6.1
 
@@ -156,7 +157,7 @@ def email_unique(ctx: Context) -> CheckResult:
                                    "it and change each one."))
     steps.append(hcp_admin(f"Run topdesk-preflight again; HCP must find exactly one operator with {email}."))
     return CheckResult.failed(
-        f"{len(duplicates)} other active card{'s' if len(duplicates) != 1 else ''} "
+        f"{plural(len(duplicates), 'other active card')} "
         f"{'share' if len(duplicates) != 1 else 'shares'} the HCP operator's email {email}: {', '.join(shown)}"
         + (f" and {more} more" if more else "") + ".",
         details=[f"The guide: the email must be unique - not shared with any other operator or person "

@@ -167,31 +167,29 @@ def test_ctrl_c_at_the_password_prompt_says_interrupted_and_exits_130():
     assert stderr.endswith("Interrupted.\n") and "Traceback" not in stderr and out == b""
 
 
-@needs_pty
-def test_ctrl_d_at_the_password_prompt_is_a_settings_error_naming_the_other_ways():
-    proc, master, seen = at_the_password_prompt()
+def answer_the_password_prompt(keys: bytes) -> str:
+    """Type ``keys`` at the hidden prompt; the run must stop with exit 2 and one line, which is returned."""
+    proc, master, _ = at_the_password_prompt()
     try:
-        os.write(master, b"\x04")  # Ctrl-D: the input ends
-        out, err = proc.communicate(timeout=30)
+        os.write(master, keys)
+        _, err = proc.communicate(timeout=30)
     finally:
         os.close(master)
     assert proc.returncode == cli.EXIT_USAGE
     message = err.decode()
     assert len(message.strip().splitlines()) == 1 and "Traceback" not in message
+    return message
+
+
+@needs_pty
+def test_ctrl_d_at_the_password_prompt_is_a_settings_error_naming_the_other_ways():
+    message = answer_the_password_prompt(b"\x04")  # Ctrl-D: the input ends
     assert "No application password entered" in message and "TOPDESK_APP_PASSWORD" in message
 
 
 @needs_pty
 def test_an_empty_answer_at_the_password_prompt_says_so_not_run_in_a_terminal():
-    proc, master, seen = at_the_password_prompt()
-    try:
-        os.write(master, b"\r")  # Enter, nothing typed
-        out, err = proc.communicate(timeout=30)
-    finally:
-        os.close(master)
-    assert proc.returncode == cli.EXIT_USAGE
-    message = err.decode()
-    assert len(message.strip().splitlines()) == 1 and "Traceback" not in message
+    message = answer_the_password_prompt(b"\r")  # Enter, nothing typed
     assert "No application password entered (the answer was empty)" in message
     assert "run in a terminal" not in message and "TOPDESK_APP_PASSWORD" in message
 

@@ -6,7 +6,7 @@ never build a path into it: what the tests need is vendored (``tests/sandbox/ope
 folder in prose (a docstring, a comment, a Markdown file) is fine; reading it is not.
 
 Python files are checked on their syntax tree: string literals that are not docstrings, and path
-constructions such as ``Path(__file__).parents[3] / "shared"`` or ``os.path.join(root, "..", "shared")``.
+constructions that join a parent of some path, or the parent marker, with the folder's name.
 Other text files are checked line by line for a relative path into it, comment lines aside.
 """
 
@@ -26,9 +26,9 @@ SCANNED_FILES = ("pyproject.toml", "setup.cfg", "ruff.toml")
 PROSE = {".md", ".rst"}
 SKIPPED_DIRS = {"__pycache__", ".venv", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
 
-#: "../shared", "..\\shared", "../../shared/…": a relative path out of the project into the folder beside it.
+#: One or more parent markers, then the folder's name: a relative path out of the project into the folder beside it.
 RELATIVE_PATH = re.compile(r"\.\.[\\/]+(?:\.\.[\\/]+)*shared\b")
-#: What makes a "shared" path segment point outside the project: a parent of some path, or "..".
+#: What makes a path segment with the folder's name point outside the project: a parent of some path, or the marker.
 OUTWARD = re.compile(r"\bparents?\b|\.\.")
 
 

@@ -199,7 +199,7 @@ def as_silenced(result: Any, settings: Any) -> Any:
         return result
     from datetime import datetime, timezone
 
-    from topdesk_preflight.runner import apply_silences
+    from topdesk_preflight.report_assembly import apply_silences
 
     try:
         return apply_silences([result], silences, datetime.now(timezone.utc).date())[0][0]

@@ -26,7 +26,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from topdesk_preflight.interrupt import INTERRUPT_POLL_S, stop_if_interrupted
-from topdesk_preflight.report_assembly import apply_silences as apply_silences  # its old home, kept
 from topdesk_preflight.report_assembly import assemble_report, check_against_catalogue
 from topdesk_preflight.model import (
     Actor,

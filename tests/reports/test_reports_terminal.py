@@ -368,7 +368,7 @@ def test_a_missing_supporting_files_permission_folds_what_it_blocks(run_execute)
 
 
 def test_the_demo_lines_fit_80_columns_and_follow_the_catalogue(run_execute):
-    from topdesk_preflight.runner import apply_silences  # noqa: F401  (the CLI marks silences with it)
+    from topdesk_preflight.report_assembly import apply_silences  # noqa: F401  (the CLI marks silences with it)
     from topdesk_preflight.settings import Silence
 
     silence = Silence("rooms.reservable", "facility team", None)

@@ -148,18 +148,30 @@ def _join_current(connection: Any) -> None:
         watch.join(connection)
 
 
-class _Watched:
-    """What both connection classes add: a shutter descriptor, and joining the thread's watch."""
+class WatchedHTTPConnection(HTTPConnection):
+    """A connection that keeps a shutter descriptor of its socket and joins the thread's watch.
+
+    :class:`WatchedHTTPSConnection` adds nothing: it puts these methods before urllib3's HTTPS
+    connection in its method order, and the shutter works the same under TLS.
+    """
 
     _wall_clock_shutter: socket.socket | None = None
 
-    def _keep_shutter(self, sock: socket.socket) -> None:
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
         self._drop_shutter()
         try:
             self._wall_clock_shutter = sock.dup()
         except OSError:
             self._wall_clock_shutter = None
         _join_current(self)
+        return sock
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._drop_shutter()
 
     def _drop_shutter(self) -> None:
         shutter, self._wall_clock_shutter = self._wall_clock_shutter, None
@@ -167,48 +179,23 @@ class _Watched:
             shutter.close()
 
 
-class WatchedHTTPConnection(_Watched, HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        self._keep_shutter(sock)
-        return sock
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._drop_shutter()
-
-
-class WatchedHTTPSConnection(_Watched, HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        self._keep_shutter(sock)
-        return sock
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._drop_shutter()
+class WatchedHTTPSConnection(WatchedHTTPConnection, HTTPSConnection):
+    pass
 
 
 class WatchedHTTPConnectionPool(HTTPConnectionPool):
+    """A pool whose every connection, new or kept alive, joins the watch of the thread that takes it."""
+
     ConnectionCls = WatchedHTTPConnection
-
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        connection = super()._get_conn(timeout)
-        _join_current(connection)  # a kept-alive connection serves this request under this one's watch
-        return connection
-
-
-class WatchedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = WatchedHTTPSConnection
 
     def _get_conn(self, timeout: float | None = None) -> Any:
         connection = super()._get_conn(timeout)
         _join_current(connection)
         return connection
+
+
+class WatchedHTTPSConnectionPool(WatchedHTTPConnectionPool, HTTPSConnectionPool):
+    ConnectionCls = WatchedHTTPSConnection
 
 
 #: What a PoolManager (direct or proxy) makes, so every connection a client opens is watched.
