@@ -16,12 +16,12 @@ asked for the moment the branch's id is known, not after ``branch.exists`` and
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Iterable
 
 from attrs import field, frozen
 
 from topdesk_preflight import fiql
+from topdesk_preflight.fiql import id_value
 from topdesk_preflight.guide import ROOM_TYPE_NAMES
 from topdesk_preflight.context import Context, prefetch
 from topdesk_preflight.paging import Paging
@@ -269,24 +269,6 @@ def room_rows(rooms: Iterable[dict[str, Any]], problem: Any = None) -> dict[str,
     rooms = list(rooms)
     rows = [room_row(r, problem(r) if callable(problem) else problem) for r in rooms[:EVIDENCE_CAP]]
     return {"rooms": rows, "total": len(rooms)}
-
-
-def names_list(labels: Iterable[str], cap: int = 10, conjunction: str = "and") -> str:
-    """``"A, B and C"`` (or ``"A, B or C"``), or ``"A, B, … and 7 more"`` past ``cap``."""
-    labels = list(labels)
-    if len(labels) > cap:
-        return ", ".join(labels[:cap]) + f" and {len(labels) - cap} more"
-    if len(labels) <= 1:
-        return "".join(labels)
-    return ", ".join(labels[:-1]) + f" {conjunction} " + labels[-1]
-
-
-def id_value(raw: Any) -> uuid.UUID | str:
-    """A UUID goes into FIQL bare (``branch.id==a1b2…``); anything else stays a quoted string."""
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        return str(raw)
 
 
 #: Older TOPdesks page ``/locations`` with ``start``/``page_size`` and cap a page at 100 (fidelity audit

@@ -16,7 +16,8 @@ from topdesk_preflight.guide import (
     SUPPORTING_FILES_STEP, hcp_admin, topdesk_admin,
 )
 from topdesk_preflight.checks._operator_facts import branch_filters
-from topdesk_preflight.checks._property_facts import branch_lookup, names_list
+from topdesk_preflight.checks._property_facts import branch_lookup
+from topdesk_preflight.checks._words import names_list
 from topdesk_preflight.context import Context
 from topdesk_preflight.errors import PermissionDenied, TopdeskError
 from topdesk_preflight.model import CheckResult

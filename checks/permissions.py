@@ -18,7 +18,9 @@ from topdesk_preflight.guide import (
     REGISTERING_PERMISSION_GROUP, SUPPORTING_FILES_STEP, topdesk_admin,
 )
 from topdesk_preflight.checks._operator_facts import current_operator
-from topdesk_preflight.checks._property_facts import branch_lookup, id_value, names_list
+from topdesk_preflight.checks._property_facts import branch_lookup
+from topdesk_preflight.checks._words import names_list
+from topdesk_preflight.fiql import id_value
 from topdesk_preflight.context import Context
 from topdesk_preflight.errors import PermissionDenied, TopdeskError, records_of
 from topdesk_preflight.fiql import eq

@@ -13,7 +13,8 @@ from topdesk_preflight.guide import (
     MENU_ROOM_TYPE, ROOM_TYPE_NAMES, ROOM_TYPES, SUPPORTING_FILES_STEP, TS_TYPE_DROPDOWN_EMPTY, TYPES_LABEL,
     topdesk_admin,
 )
-from topdesk_preflight.checks._property_facts import branch_rooms, names_list, room_type
+from topdesk_preflight.checks._property_facts import branch_rooms, room_type
+from topdesk_preflight.checks._words import names_list
 from topdesk_preflight.context import Context
 from topdesk_preflight.errors import NotFound, PermissionDenied, records_of
 from topdesk_preflight.model import CheckResult

@@ -21,9 +21,10 @@ from topdesk_preflight.guide import (
 )
 from topdesk_preflight.checks._property_facts import (
     EVIDENCE_CAP, RoomList, branch_name_of, branch_rooms, configured_branch,
-    is_archived, names_list, room_label, room_row, room_rows, room_type,
+    is_archived, room_label, room_row, room_rows, room_type,
     reservable_flag,
 )
+from topdesk_preflight.checks._words import names_list
 from topdesk_preflight.context import Context
 from topdesk_preflight.errors import records_of
 from topdesk_preflight.model import CheckResult

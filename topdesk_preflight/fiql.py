@@ -157,3 +157,11 @@ def with_active(query: str | None = None) -> Query:
     """Add ``archived==false``: with a ``query`` TOPdesk returns archived records too [C §3.3]."""
     active = eq("archived", False)
     return and_(query, active) if query else active
+
+
+def id_value(raw: object) -> uuid.UUID | str:
+    """A card id as a FIQL value: a UUID goes in bare (``branch.id==a1b2…``), anything else stays quoted."""
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return str(raw)
