@@ -69,7 +69,9 @@ def test_the_simulators_own_settings_win_over_the_environment(tmp_path):
 def test_a_bad_setting_in_the_environment_stops_the_demo_before_the_simulator_starts(tmp_path):
     proc = demo("--output-dir", str(tmp_path), env={"TOPDESK_TIMEOUT": "soon"})
     assert proc.returncode == cli.EXIT_USAGE
-    assert proc.stderr.strip().splitlines() == ["topdesk-preflight: TOPDESK_TIMEOUT has an invalid value 'soon'."]
+    assert proc.stderr.strip().splitlines() == [
+        "topdesk-preflight: TOPDESK_TIMEOUT has an invalid value 'soon': it must be a positive number of seconds, "
+        "at most 3600."]
     assert proc.stdout == "" and list(tmp_path.iterdir()) == []
 
 

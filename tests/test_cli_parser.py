@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from topdesk_preflight.cli_parser import EPILOG, wrap_help
+from topdesk_preflight.cli_parser import EPILOG, build_parser, flags_of, wrap_help
 
 UNREDACT = "topdesk-preflight unredact REPORT.json --map KEY.redaction-map.json"
 
@@ -55,3 +55,17 @@ def test_prose_is_refilled_and_never_breaks_a_flag_or_a_variable():
     assert all(len(line) <= 30 for line in wrapped)
     words = " ".join(wrapped).split()
     assert "--app-password-file," in words and "TOPDESK_APP_PASSWORD," in words
+
+
+def test_every_flag_of_the_settings_table_is_an_option_with_that_name_and_no_other_setting_is():
+    """The table in settings_fields drives the flags: each row with a flag is exactly one option."""
+    from topdesk_preflight.settings_fields import FIELDS
+
+    options = {action.dest: action.option_strings for action in build_parser()._actions}
+    for field in FIELDS.values():
+        if field.flag:
+            assert field.flag in options.get(field.name, []), field.name
+        else:
+            assert field.name not in options, f"{field.name} has an option but no flag in the table"
+    assert set(flags_of(build_parser().parse_args([]))) == {
+        f.name for f in FIELDS.values() if f.flag} | {"app_password_file", "config"}

@@ -175,7 +175,7 @@ def test_a_missing_password_file_makes_that_tenant_unable_to_run(tmp_path):
     ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\ntimeout = -1\n",
      "timeout of tenant 'A'"),
     ("[[tenant]]\nname = 'A'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\n"
-     "app_password_expires = 'soon'\n", "a date like 2027-03-31"),
+     "app_password_expires = 'soon'\n", "must be an ISO date like 2027-03-31, not 'soon'"),
     ("[[tenant]]\nname = 'Acme Corp'\nurl = 'a.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\n"
      "[[tenant]]\nname = 'acme-corp'\nurl = 'b.example'\nusername = 'u'\nbranch = 'B'\npassword_env = 'P_APP_PASSWORD'\n",
      "distinct name"),

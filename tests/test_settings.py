@@ -85,7 +85,7 @@ class TestBadSettingsGiveOneClearLine:
         ({"app_password_expires": "31/03/2027"}, {}, "must be an ISO date like 2027-03-31"),
         ({"timeout": -1.0}, {}, "--timeout must be a positive number"),
         ({}, {"TOPDESK_TIMEOUT": "soon"}, "TOPDESK_TIMEOUT has an invalid value 'soon'"),
-        ({}, {"TOPDESK_INSECURE": "maybe"}, "insecure must be true or false"),
+        ({}, {"TOPDESK_INSECURE": "maybe"}, "TOPDESK_INSECURE must be true or false"),
         ({"fail_on": "error"}, {}, "--fail-on must be 'warn' or 'fail'"),
     ])
     def test_message_names_the_setting(self, flags, env, message):
@@ -330,7 +330,7 @@ def test_a_password_http_basic_cannot_carry_is_refused_at_load_without_showing_i
 @pytest.mark.parametrize("flags, expected", [
     ({"deadline": "inf"}, "--deadline must be a positive number of seconds, at most 3600"),
     ({"timeout": "nan"}, "--timeout must be a positive number"),
-    ({"concurrency": "100000"}, "--concurrency must be between 1 and 64"),
+    ({"concurrency": "100000"}, "--concurrency must be a whole number from 1 to 64"),
 ])
 def test_settings_that_would_never_end_or_start_too_much_are_refused(flags, expected):
     with pytest.raises(SettingsError, match=expected):
@@ -387,5 +387,5 @@ class TestRedact:
             load({"redaction_map": "k.json"})
 
     def test_redact_must_be_true_or_false(self):
-        with pytest.raises(SettingsError, match="redact must be true or false"):
+        with pytest.raises(SettingsError, match="TOPDESK_REDACT must be true or false"):
             load(env={"TOPDESK_REDACT": "please"})

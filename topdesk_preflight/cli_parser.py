@@ -100,13 +100,6 @@ def _fill(text: str, width: int, first: str, rest: str) -> list[str]:
                          break_on_hyphens=False) or [first.rstrip()]
 
 
-#: The flags settings.py merges with the environment and the config file (None: not given here).
-SETTINGS_FLAGS = ("url", "username", "branch", "email", "rooms", "app_password_expires", "expiry_warning_days",
-                  "ca_bundle", "insecure", "timeout", "deadline", "concurrency", "output_dir", "json_path",
-                  "html_path", "no_html", "only", "skip", "fail_on", "quiet", "debug", "app_password_file",
-                  "config", "redact", "redaction_map")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="topdesk-preflight",
@@ -178,5 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def flags_of(args: argparse.Namespace) -> dict[str, Any]:
-    """The values typed on the command line that settings.py merges (None where a flag was not given)."""
-    return {name: getattr(args, name) for name in SETTINGS_FLAGS}
+    """The values typed on the command line that settings.py merges (None where a flag was not given).
+
+    Those are the settings of the one table that have a flag, and the two that say where more
+    settings are. The table is imported here, not at the top: ``--help`` and ``--version`` need
+    no dependency (attrs), and only a run calls this.
+    """
+    from topdesk_preflight.settings_fields import FIELDS
+
+    names = [f.name for f in FIELDS.values() if f.flag] + ["app_password_file", "config"]
+    return {name: getattr(args, name) for name in names}

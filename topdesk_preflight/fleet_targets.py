@@ -38,31 +38,28 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
 from attrs import field, frozen
 
 from topdesk_preflight.settings import (
-    MAX_CONCURRENCY, MAX_SECONDS, Secret, Settings, SettingsError, basic_auth_problem, read_password_file, refuse_secret_keys,
+    Secret, Settings, SettingsError, basic_auth_problem, read_password_file, refuse_secret_keys,
 )
+from topdesk_preflight.settings_fields import FIELDS, Fleet, Kind, fleet_fields
 from topdesk_preflight.vocabulary import plural
 
-_STRING_KEYS = ("url", "username", "branch", "email", "ca_bundle", "password_env", "password_file",
-                "redaction_map")
-_NUMBER_KEYS = ("timeout", "connect_timeout", "deadline", "check_timeout")
-_INTEGER_KEYS = ("retries", "concurrency", "expiry_warning_days")
-_BOOLEAN_KEYS = ("insecure", "redact")
-_TENANT_KEYS = frozenset({"name", "rooms", "app_password_expires", "only", "skip",
-                          *_STRING_KEYS, *_NUMBER_KEYS, *_INTEGER_KEYS, *_BOOLEAN_KEYS})
-_DEFAULT_KEYS = _TENANT_KEYS - {"name", "url", "password_env", "password_file", "app_password_expires",
-                                "redaction_map"}
+#: The keys a targets file may give besides the settings of the table: the tenant's name and where its
+#: password is (never the password itself).
+_OWN_KEYS = frozenset({"name", "password_env", "password_file"})
+#: Which settings a tenant may give, and which of them ``[defaults]`` may give for all: from the one table.
+_SETTINGS_KEYS = tuple(f.name for f in fleet_fields(Fleet.TENANT, Fleet.ANYWHERE))
+_TENANT_KEYS = _OWN_KEYS | frozenset(_SETTINGS_KEYS)
+_DEFAULT_KEYS = frozenset(f.name for f in fleet_fields(Fleet.ANYWHERE))
 #: Relative to the targets file, not the working directory.
-_PATH_KEYS = ("ca_bundle", "password_file", "redaction_map")
-_SETTINGS_KEYS = ("url", "username", "branch", "email", "rooms", "app_password_expires", "expiry_warning_days",
-                  "ca_bundle", "insecure", "timeout", "connect_timeout", "deadline", "check_timeout", "retries",
-                  "concurrency", "only", "skip", "redact", "redaction_map")
+_PATH_KEYS = tuple(f.name for f in fleet_fields(Fleet.TENANT, Fleet.ANYWHERE) if f.kind is Kind.PATH) \
+    + ("password_file",)
 
 
 @frozen
@@ -200,7 +197,8 @@ def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, st
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise SettingsError(f"{label} needs {key} = \"...\"" + (
                 " (the operator's login name, here or in [defaults])." if key == "username" else "."))
-    values = {key: _value(key, raw[key], label) for key in _SETTINGS_KEYS if key in raw}
+    values = {key: FIELDS[key].read(raw[key], FIELDS[key].of_tenant(label), typed=True)
+              for key in _SETTINGS_KEYS if key in raw}
     for key in _PATH_KEYS:
         if key in values:
             values[key] = str(base / Path(values[key]).expanduser())
@@ -228,46 +226,6 @@ def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, st
                   settings=None if problem else settings, problem=problem,
                   app_password_expires=settings.app_password_expires, position=position,
                   redact=settings.redact)
-
-
-def _value(key: str, value: Any, label: str) -> Any:
-    def wrong(kind: str) -> SettingsError:
-        return SettingsError(f"{key} of {label} must be {kind}, not {value!r}.")
-
-    if key in _STRING_KEYS:
-        if not isinstance(value, str):
-            raise wrong("a string")
-        return value.strip()
-    if key in _NUMBER_KEYS:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_SECONDS:
-            raise wrong(f"a positive number of seconds, at most {MAX_SECONDS}")
-        return float(value)
-    if key in _INTEGER_KEYS:
-        least = 1 if key == "concurrency" else 0
-        most = MAX_CONCURRENCY if key == "concurrency" else 10_000
-        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-            raise wrong(f"a whole number from {least} to {most}")
-        return value
-    if key in _BOOLEAN_KEYS:
-        if not isinstance(value, bool):
-            raise wrong("true or false")
-        return value
-    if key == "app_password_expires":
-        if isinstance(value, datetime):
-            raise wrong("a date like 2027-03-31 (without a time)")
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise wrong("a date like 2027-03-31") from None
-    if key in ("rooms", "only", "skip"):
-        if isinstance(value, str):
-            return value
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise wrong("a list of strings")
-        return tuple(value)
-    raise wrong("a known setting")  # pragma: no cover - _SETTINGS_KEYS and the branches above agree
 
 
 #: The documented convention for fleet password variables (README, fleet mode).

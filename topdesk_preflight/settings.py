@@ -34,6 +34,7 @@ from topdesk_preflight.settings_values import is_secret_key as is_secret_key
 from topdesk_preflight.settings_values import normalize_url as normalize_url
 from topdesk_preflight.settings_values import read_password_file as read_password_file
 from topdesk_preflight.settings_values import refuse_secret_keys as refuse_secret_keys
+from topdesk_preflight.settings_fields import CONFIG_ALIASES, ENV_PREFIX, FIELDS, check_all
 from topdesk_preflight.settings_values import (
     _optional_secret,
     _parse_date,
@@ -42,7 +43,6 @@ from topdesk_preflight.settings_values import (
 )
 
 PASSWORD_ENV = "TOPDESK_APP_PASSWORD"
-ENV_PREFIX = "TOPDESK_"
 
 
 @frozen
@@ -83,23 +83,8 @@ class Settings:
     redaction_map: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        """The same bounds as the command line, for library callers too: Settings(timeout=-5) is refused."""
-        for name in ("timeout", "connect_timeout", "deadline", "check_timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_SECONDS:
-                raise SettingsError(f"{name} must be a positive number of seconds, at most {MAX_SECONDS}, "
-                                    f"not {value!r}.")
-        if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) \
-                or not 1 <= self.concurrency <= MAX_CONCURRENCY:
-            raise SettingsError(f"concurrency must be a whole number from 1 to {MAX_CONCURRENCY}, "
-                                f"not {self.concurrency!r}.")
-        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or not 0 <= self.retries <= 100:
-            raise SettingsError(f"retries must be a whole number from 0 to 100, not {self.retries!r}.")
-        if isinstance(self.expiry_warning_days, bool) or not isinstance(self.expiry_warning_days, int) \
-                or self.expiry_warning_days < 0:
-            raise SettingsError(f"expiry_warning_days must be 0 or more, not {self.expiry_warning_days!r}.")
-        if self.fail_on not in ("warn", "fail"):
-            raise SettingsError(f"fail_on must be 'warn' or 'fail', not {self.fail_on!r}.")
+        """The same rules as every other source, for library callers too: Settings(timeout=-5) is refused."""
+        check_all((name, getattr(self, name)) for name in FIELDS)
         if self.redaction_map and not self.redact:
             raise SettingsError("--redaction-map names the key file of a redacted run: add --redact (or "
                                 "redact = true in the config file, TOPDESK_REDACT=1), or drop --redaction-map.")
@@ -146,51 +131,6 @@ class Settings:
 
 # --- loading: flags > environment > config file > defaults ------------------------------------
 
-#: Settings a flag, a TOPDESK_<NAME> variable or the config file may give, with their parsers.
-_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "url": str,
-    "username": str,
-    "branch": str,
-    "email": str,
-    "rooms": _tuple,
-    "app_password_expires": lambda v: _parse_date(v, "--app-password-expires"),
-    "expiry_warning_days": int,
-    "ca_bundle": str,
-    "insecure": lambda v: _parse_bool(v, "insecure"),
-    "timeout": float,
-    "connect_timeout": float,
-    "deadline": float,
-    "check_timeout": float,
-    "retries": int,
-    "concurrency": int,
-    "only": _tuple,
-    "skip": _tuple,
-    "fail_on": str,
-    "output_dir": str,
-    "json_path": str,
-    "html_path": str,
-    "no_html": lambda v: _parse_bool(v, "no_html"),
-    "quiet": lambda v: _parse_bool(v, "quiet"),
-    "debug": lambda v: _parse_bool(v, "debug"),
-    "redact": lambda v: _parse_bool(v, "redact"),
-    "redaction_map": str,
-}
-_ENV_NAMES = {name: ENV_PREFIX + name.upper() for name in _FIELDS}
-_ENV_NAMES["json_path"] = "TOPDESK_JSON"
-_ENV_NAMES["html_path"] = "TOPDESK_HTML"
-_CONFIG_ALIASES = {"json": "json_path", "html": "html_path", "room": "rooms"}
-
-def _parse_bool(value: Any, what: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise SettingsError(f"{what} must be true or false, not {value!r}.")
-
-
 def _read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     import tomllib
 
@@ -211,7 +151,7 @@ def _read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     section = data.get("topdesk_preflight", data)
     if not isinstance(section, dict):
         raise SettingsError(f"The config file {os.fspath(path)!r} must hold key = value settings.")
-    return {_CONFIG_ALIASES.get(k.replace("-", "_"), k.replace("-", "_")): v for k, v in section.items()}
+    return {CONFIG_ALIASES.get(k.replace("-", "_"), k.replace("-", "_")): v for k, v in section.items()}
 
 
 def load_silences(config_path: str | os.PathLike[str]) -> tuple[Silence, ...]:
@@ -244,6 +184,24 @@ def _end_prompt_line() -> None:
         sys.stderr.write("\n")
 
 
+def _merged(flags: Mapping[str, Any], env: Mapping[str, str], config: Mapping[str, Any],
+            config_path: str) -> dict[str, Any]:
+    """Each setting from the first source that gives it, read and checked by its row of the table.
+
+    A message names the source to fix: the flag, the variable, or the key in the config file.
+    """
+    values: dict[str, Any] = {}
+    for setting in FIELDS.values():
+        raw = flags.get(setting.name)
+        if raw is not None and raw != () and raw != []:
+            values[setting.name] = setting.read(raw, setting.in_flags(), typed=False)
+        elif env.get(setting.variable, "") != "":
+            values[setting.name] = setting.read(env[setting.variable], setting.variable, typed=False)
+        elif config.get(setting.name) is not None:
+            values[setting.name] = setting.read(config[setting.name], setting.in_config(config_path), typed=True)
+    return values
+
+
 def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None, *,
                   config_path: str | None = None, interactive: bool | None = None,
                   prompt: Callable[[str], Secret | None] = _prompt_password) -> Settings:
@@ -256,26 +214,12 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = 
     env = os.environ if environ is None else environ
     config_path = config_path or flags.get("config") or env.get(ENV_PREFIX + "CONFIG")
     config = _read_config(config_path) if config_path else {}
-    unknown = set(config) - set(_FIELDS) - {"app_password_file", "silence", "targets"}
+    unknown = set(config) - set(FIELDS) - {"app_password_file", "silence", "targets"}
     if unknown:
         raise SettingsError(f"Unknown setting{'' if len(unknown) == 1 else 's'} in {config_path!r}: "
                             f"{', '.join(sorted(unknown))}. "
                             "See --help for the names.")
-    values: dict[str, Any] = {}
-    for name, parse in _FIELDS.items():
-        raw, source = flags.get(name), f"--{name.replace('_', '-')}"
-        if raw is None or raw == () or raw == []:
-            raw, source = env.get(_ENV_NAMES[name]), _ENV_NAMES[name]
-        if raw is None or raw == "":
-            raw, source = config.get(name), f"{name} in {config_path}"
-        if raw is None:
-            continue
-        try:
-            values[name] = parse(raw)
-        except SettingsError:
-            raise
-        except (TypeError, ValueError):
-            raise SettingsError(f"{source} has an invalid value {raw!r}.") from None
+    values = _merged(flags, env, config, str(config_path))
     if not values.get("url"):
         # Nothing given anywhere is a first run: say where to start, not only what is missing.
         first_run = "" if config_path else " New here? Try --demo (a run against a built-in simulator) or --help."
@@ -284,17 +228,9 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = 
     if not values.get("username"):
         raise SettingsError("No operator login name given: pass --username (the login name of the "
                             "operator HCP uses, not its email) or set TOPDESK_USERNAME.")
-    if values.get("fail_on", "fail") not in ("warn", "fail"):
-        raise SettingsError("--fail-on must be 'warn' or 'fail'.")
-    for name in ("timeout", "connect_timeout", "deadline", "check_timeout"):
-        if name in values and not 0 < values[name] <= MAX_SECONDS:
-            raise SettingsError(f"--{name.replace('_', '-')} must be a positive number of seconds, at most "
-                                f"{MAX_SECONDS} (an hour).")
     if values.get("ca_bundle") and not os.access(values["ca_bundle"], os.R_OK):
         raise SettingsError(f"The CA bundle {values['ca_bundle']!r} does not exist or cannot be read: "
                             "fix --ca-bundle or TOPDESK_CA_BUNDLE.")
-    if "concurrency" in values and not 1 <= values["concurrency"] <= MAX_CONCURRENCY:
-        raise SettingsError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}.")
 
     password: Secret | None = None
     if env.get(PASSWORD_ENV):
