@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import enum
 import math
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Iterable
 
 from attrs import frozen
 
 from topdesk_preflight.settings_values import MAX_CONCURRENCY, MAX_SECONDS, SettingsError
+from topdesk_preflight.settings_values import _parse_date as parse_date
 
 ENV_PREFIX = "TOPDESK_"
-ISO_DATE_EXAMPLE = "2027-03-31"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
 
@@ -81,7 +81,7 @@ class SettingField:
         if self.kind is Kind.SWITCH:
             return "true or false"
         if self.kind is Kind.DATE:
-            return f"an ISO date like {ISO_DATE_EXAMPLE}"
+            return "an ISO date like 2027-03-31"
         if self.kind is Kind.NAMES:
             return "a list of strings"
         if self.kind is Kind.CHOICE:
@@ -117,7 +117,7 @@ class SettingField:
                 return text.lower() in _TRUE
             raise self.wrong(source, raw)
         if self.kind is Kind.DATE:
-            return self._date(text, source, raw)
+            return self._date(text, source)
         if self.kind is Kind.NAMES:
             return names(text)
         return text
@@ -142,24 +142,17 @@ class SettingField:
                 raise self.wrong(source, raw)
             return raw
         if kind is Kind.DATE:
-            return self._date(raw, source, raw)
+            return self._date(raw, source)
         if isinstance(raw, str):  # NAMES: "A, B" as well as ["A", "B"]
             return names(raw)
         if not isinstance(raw, list | tuple) or not all(isinstance(v, str) for v in raw):
             raise self.wrong(source, raw)
         return tuple(v.strip() for v in raw if v.strip())
 
-    def _date(self, value: Any, source: str, raw: Any) -> date | None:
-        if isinstance(value, datetime):  # a TOML datetime: a day is asked for, and the two never compare
-            raise SettingsError(f"{source} must be a date like {ISO_DATE_EXAMPLE}, without a time.")
-        if isinstance(value, date):
-            return value
-        if value in (None, ""):
-            return None
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise self.wrong(source, raw) from None
+    @staticmethod
+    def _date(value: Any, source: str) -> date | None:
+        """A day: a date, or its ISO text; a datetime is refused (the one rule, shared with the silences)."""
+        return parse_date(value, source)
 
     # -- checking a value, wherever it came from -------------------------------------------------
     def check(self, value: Any, source: str) -> None:
