@@ -52,6 +52,13 @@ def _proxy_note(route: Route) -> list[str]:
             f"NO_PROXY); this check tested the proxy, which reaches {route.target_host} itself."]
 
 
+def _path_failed(route: Route, evidence: dict[str, Any], error: str, summary: str, *,
+                 remediation: list[str]) -> CheckResult:
+    """A network check that failed: what broke goes into ``evidence["error"]``, the proxy note beside it."""
+    evidence["error"] = error
+    return CheckResult.failed(summary, details=_proxy_note(route), evidence=evidence, remediation=remediation)
+
+
 # --------------------------------------------------------------------------------------------- DNS
 
 @check(id="network.dns", title="The TOPdesk host name resolves", guide=TS_HCP_CANNOT_CONNECT)
@@ -112,24 +119,21 @@ def tcp(ctx: Context) -> CheckResult:
     try:
         sock, seconds = connect(host, port, timeout)
     except ConnectionRefusedError:
-        evidence["error"] = "refused"
-        return CheckResult.failed(
+        return _path_failed(
+            route, evidence, "refused",
             f"{route.hop_label} refused the connection: nothing accepts connections on port {port}.",
-            details=_proxy_note(route), evidence=evidence,
             remediation=_tcp_steps(ctx, route, refused=True))
     except TimeoutError:
-        evidence["error"] = "timeout"
-        return CheckResult.failed(
+        return _path_failed(
+            route, evidence, "timeout",
             f"No answer from {route.hop_label} within {timeout:g} s: port {port} blocked or filtered "
             "(firewall).",
-            details=_proxy_note(route), evidence=evidence,
             remediation=_tcp_steps(ctx, route, refused=False))
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        evidence["error"] = reason
-        return CheckResult.failed(
+        return _path_failed(
+            route, evidence, reason,
             f"Cannot open a TCP connection to {route.hop_label}: {reason}.",
-            details=_proxy_note(route), evidence=evidence,
             remediation=_tcp_steps(ctx, route, refused=False))
     with sock:
         peer = sock.getpeername()
@@ -199,11 +203,10 @@ def tls(ctx: Context) -> CheckResult:
     except ssl.SSLCertVerificationError as exc:
         return _certificate_refused(ctx, route, exc, evidence)
     except TimeoutError:
-        evidence["error"] = "timeout"
-        return CheckResult.failed(
+        return _path_failed(
+            route, evidence, "timeout",
             f"No TLS answer from {route.target_host}:{route.target_port} within {timeout:g} s: the port "
             "accepts connections but does not complete a TLS handshake.",
-            details=_proxy_note(route), evidence=evidence,
             remediation=[_url_step(ctx),
                          network_admin(f"Check that nothing between the HCP server and TOPdesk holds or "
                                        f"inspects TLS on port {route.target_port}."),
@@ -219,10 +222,9 @@ def tls(ctx: Context) -> CheckResult:
                 "Check that no proxy or firewall intercepts HTTPS to TOPdesk."), _RUN_ON_HCP_SERVER])
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        evidence["error"] = reason
-        return CheckResult.failed(
+        return _path_failed(
+            route, evidence, reason,
             f"The connection to {route.hop_label} broke during the TLS handshake: {reason}.",
-            details=_proxy_note(route), evidence=evidence,
             remediation=[network_admin("Check that no proxy or firewall cuts HTTPS connections to TOPdesk."),
                          _RUN_ON_HCP_SERVER])
     with tls_sock:
