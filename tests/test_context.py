@@ -125,3 +125,26 @@ class TestGather:
                     ctx.gather({"version": lambda: client.get_json("/version"),
                                 "branches": lambda: client.get_json("/branches")})
         assert sorted(r.path for r in records) == ["/tas/api/branches", "/tas/api/version"]
+
+
+def test_a_fact_built_on_another_fact_carries_its_requests_whichever_was_fetched_first():
+    """branch.exists reads the branch filters, which rest on /operators/current: that request is its evidence
+    too, whether the operator was fetched inside the filters' factory or earlier by a prefetch."""
+    from topdesk_preflight.client import TopdeskClient
+    from topdesk_preflight.sandbox import Sandbox
+
+    def paths(order: str) -> list[str]:
+        with Sandbox(scenario="healthy") as sb:
+            settings = sb.settings()
+            with TopdeskClient(settings) as client:
+                ctx = Context(settings, client)
+                operator = lambda: ctx.once("operator", lambda: client.get_json("/operators/current"))  # noqa: E731
+                filters = lambda: ctx.once("filters", lambda: (operator(), client.get_json("/version")))  # noqa: E731
+                if order == "operator first":
+                    ctx.warm(Prefetch(name="operator", fetch=lambda c: operator(), used_by=("x",)))
+                ctx.warm(Prefetch(name="filters", fetch=lambda c: filters(), used_by=("x",)))
+                with ctx.capture_check() as records:  # a later check, finding both facts cached
+                    filters()
+        return sorted(r.path for r in records)
+
+    assert paths("operator first") == paths("nested") == ["/tas/api/operators/current", "/tas/api/version"]

@@ -93,6 +93,17 @@ class Outcome:
         return self.value
 
 
+def _unique(records: Iterable[RequestRecord]) -> tuple[RequestRecord, ...]:
+    """Each request once, in the order first seen (a nested fact's requests may also be captured directly)."""
+    seen: set[int] = set()
+    kept = []
+    for record in records:
+        if id(record) not in seen:
+            seen.add(id(record))
+            kept.append(record)
+    return tuple(kept)
+
+
 def _deadline_error() -> Exception:
     from topdesk_preflight.errors import RequestTimeout
 
@@ -145,14 +156,25 @@ class Context:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._cache:
-                with self._capture() as records:
-                    try:
-                        value: Any = factory()
-                        ok = True
-                    except Exception as exc:  # cached and re-raised to each asker
-                        value, ok = exc, False
-                self._cache[key] = (ok, value, tuple(records))
+                # The facts this factory asks for are credited to it too, also when another thread
+                # fetched them first: its evidence must not depend on which thread won the race.
+                nested: list[RequestRecord] = []
+                facts = self._local.__dict__.setdefault("open_facts", [])
+                facts.append(nested)
+                try:
+                    with self._capture() as records:
+                        try:
+                            value: Any = factory()
+                            ok = True
+                        except Exception as exc:  # cached and re-raised to each asker
+                            value, ok = exc, False
+                finally:
+                    facts.pop()
+                self._cache[key] = (ok, value, _unique([*records, *nested]))
         ok, value, cached_records = self._cache[key]
+        open_facts = self._local.__dict__.get("open_facts")
+        if open_facts:  # asked for while computing another fact: that fact rests on this one's requests
+            open_facts[-1].extend(cached_records)
         self._credit(list(cached_records))
         if not ok:
             raise value
