@@ -148,3 +148,17 @@ def test_a_fact_built_on_another_fact_carries_its_requests_whichever_was_fetched
         return sorted(r.path for r in records)
 
     assert paths("operator first") == paths("nested") == ["/tas/api/operators/current", "/tas/api/version"]
+
+
+def test_a_checks_requests_come_out_sorted_by_path_whatever_order_they_were_made_in():
+    from topdesk_preflight.client import TopdeskClient
+    from topdesk_preflight.sandbox import Sandbox
+
+    with Sandbox(scenario="healthy") as sb:
+        settings = sb.settings()
+        with TopdeskClient(settings) as client:
+            ctx = Context(settings, client)
+            with ctx.capture_check() as records:
+                client.get_json("/version")
+                client.get_json("/branches")
+    assert [r.path for r in records] == ["/tas/api/branches", "/tas/api/version"]

@@ -249,15 +249,20 @@ class Context:
     # -- request capture (replayable evidence) --------------------------------------------------
     @contextlib.contextmanager
     def capture_check(self) -> Iterator[list[RequestRecord]]:
-        """Collect the requests a check's thread makes, plus those behind the shared facts it used."""
-        self._local.records = []
+        """Collect the requests a check's thread makes, plus those behind the shared facts it used.
+
+        The list handed out is sorted by path when the block ends (in place: the caller holds
+        it), so a check's evidence reads the same whichever thread fetched a shared fact first.
+        """
+        records: list[RequestRecord] = []
+        self._local.records = records
         self._local.seen = set()
         try:
             with self._capture() as direct:
-                yield self._local.records
+                yield records
         finally:
             self._credit(direct)
-            self._local.records = sorted(self._local.records, key=lambda r: r.path)
+            records.sort(key=lambda r: r.path)
 
     @contextlib.contextmanager
     def _capture(self) -> Iterator[list[RequestRecord]]:
