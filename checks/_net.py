@@ -33,6 +33,9 @@ class Route:
     proxy_port: int | None = None
     #: The ``Proxy-Authorization`` value requests would send (from the proxy URL's login); never shown.
     proxy_authorization: str | None = field(default=None, repr=False)
+    #: Why the proxy the environment names cannot be used (its URL does not parse, its port is no port).
+    #: requests would still send every API call to it and fail, so the network checks must not go direct.
+    proxy_problem: str | None = None
 
     @property
     def via_proxy(self) -> bool:
@@ -71,18 +74,22 @@ def route_to(url: str, scheme: str, host: str, port: int) -> Route:
         return Route(host, port, scheme)
     if "://" not in proxy:
         proxy = "http://" + proxy
+    unusable = Route(host, port, scheme, proxy_problem="it is not a valid URL")
     try:
         parts = urlsplit(proxy)
         hostname = parts.hostname
-    except ValueError:
-        return Route(host, port, scheme)
+    except ValueError:  # a bracket that opens no IPv6 address: requests refuses it too (InvalidURL)
+        return unusable
     if not hostname:
-        return Route(host, port, scheme)
+        return unusable
     default_port = 443 if parts.scheme == "https" else 1080 if parts.scheme.startswith("socks") else 80
     try:
-        proxy_port = parts.port or default_port
-    except ValueError:
-        proxy_port = default_port
+        given_port = parts.port
+    except ValueError:  # ":99999" or ":http": never "port 80", which is not what the variable says
+        given_port = 0
+    if given_port == 0:
+        return Route(host, port, scheme, proxy_problem="its port is not a number from 1 to 65535")
+    proxy_port = given_port or default_port
     shown = f"{parts.scheme}://{parts.hostname}:{proxy_port}"  # never the proxy's user:password
     user, password = requests.utils.get_auth_from_url(proxy)
     authorization = _basic(user, password) if user else None
@@ -96,6 +103,15 @@ def _basic(user: str, password: str) -> str:
 
     pair = f"{user}:{password}".encode("latin-1", errors="replace")
     return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+def proxy_variables(scheme: str, environ: Any = None) -> list[str]:
+    """The environment variables that may have named the proxy for ``scheme`` (those set), as requests reads them."""
+    import os
+
+    env = os.environ if environ is None else environ
+    names = [f"{scheme.upper()}_PROXY", f"{scheme}_proxy", "ALL_PROXY", "all_proxy"]
+    return [n for n in names if env.get(n)] or [f"{scheme.upper()}_PROXY"]
 
 
 def current_route(ctx: Context) -> Route:

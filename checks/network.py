@@ -16,7 +16,7 @@ from typing import Any
 
 from topdesk_preflight.guide import TS_HCP_CANNOT_CONNECT, hcp_admin, network_admin, topdesk_admin
 from topdesk_preflight.checks._net import (
-    Route, TunnelRefused, connect, current_route, handshake, open_tunnel, resolve,
+    Route, TunnelRefused, connect, current_route, handshake, open_tunnel, proxy_variables, resolve,
 )
 from topdesk_preflight.context import Context
 from topdesk_preflight.errors import (
@@ -65,6 +65,8 @@ def _path_failed(route: Route, evidence: dict[str, Any], error: str, summary: st
 def dns(ctx: Context) -> CheckResult:
     """A typo in the URL or a DNS that only knows internal names stops HCP before any request is sent."""
     route = current_route(ctx)
+    if route.proxy_problem:
+        return _unusable_proxy(route)
     host, port = route.hop_host, route.hop_port
     evidence: dict[str, Any] = {**route.evidence(), "resolved_host": host}
     try:
@@ -104,6 +106,24 @@ def dns(ctx: Context) -> CheckResult:
     what = f"The proxy host {host}" if route.via_proxy else host
     return CheckResult.passed(f"{what} resolves to {shown} ({_ms(found.seconds)}).",
                               details=details, evidence=evidence)
+
+
+def _unusable_proxy(route: Route) -> CheckResult:
+    """The environment names a proxy whose URL cannot be used: every API call would fail on it.
+
+    The URL is not shown: it may hold the proxy's login and password, and a URL that does
+    not parse cannot be stripped of them safely. The variable's name is enough to find it.
+    """
+    names = "/".join(proxy_variables(route.scheme))
+    return CheckResult.failed(
+        f"The proxy in {names} cannot be used: {route.proxy_problem} (not shown: it may hold a login). "
+        "The API calls go through it, so none would reach TOPdesk.",
+        evidence={**route.evidence(), "proxy_problem": route.proxy_problem, "proxy_variables": names},
+        remediation=[
+            network_admin(f"Fix the proxy in {names} (http://host:port, with a port from 1 to 65535), or remove "
+                          "the variable if no proxy is needed."),
+            _RUN_ON_HCP_SERVER,
+        ])
 
 
 # --------------------------------------------------------------------------------------------- TCP

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import select
+import re
 import socket
 import threading
 from typing import Iterator
@@ -315,6 +316,44 @@ def test_a_dead_proxy_fails_tcp_even_though_topdesk_itself_is_reachable(sandbox_
     assert f"the proxy 127.0.0.1:{port} refused" in tcp.summary
     assert "secret" not in repr(tcp)  # the proxy's credentials never reach the report
     assert "HTTPS_PROXY" in tcp.remediation[0]
+
+
+@pytest.mark.parametrize("proxy_url, problem", [
+    ("http://user:secret@127.0.0.1:99999", "its port is not a number from 1 to 65535"),
+    ("http://user:secret@[bad", "it is not a valid URL"),
+    ("http://user:secret@127.0.0.1:0", "its port is not a number from 1 to 65535"),
+])
+def test_a_proxy_url_that_cannot_be_used_fails_the_path_and_never_goes_direct_or_to_port_80(
+        sandbox_factory, run, monkeypatch, proxy_url, problem):
+    """requests would send every API call to that proxy and fail: a direct pass, or "port 80 refused",
+    would be a verdict about a path no API call takes."""
+    monkeypatch.setenv("HTTPS_PROXY", proxy_url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    sb = sandbox_factory()
+    report = run(sb, "network.tls")
+    dns = report.result("network.dns")
+    assert dns.status is Status.FAIL
+    assert dns.summary.startswith(f"The proxy in HTTPS_PROXY cannot be used: {problem}")
+    assert dns.evidence["proxy_problem"] == problem and dns.remediation[0].startswith(Actor.NETWORK)
+    assert [report.result(c).status for c in ("network.tcp", "network.tls")] == [Status.SKIPPED] * 2
+    assert "secret" not in repr(report) and "[bad" not in repr(report) and not re.search(r":80\b", repr(report))
+    assert sb.requests == []
+
+
+def test_the_api_calls_name_an_unusable_proxy_not_the_topdesk_url(sandbox_factory, monkeypatch):
+    from topdesk_preflight.client import TopdeskClient
+    from topdesk_preflight.errors import TransportError
+
+    sb = sandbox_factory()
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:secret@[bad")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with TopdeskClient(sb.settings(retries=0)) as client, pytest.raises(TransportError) as caught:
+        client.get_json("/version")
+    text = f"{caught.value} {caught.value.hint}"
+    assert "the proxy from the environment cannot be used" in text and "HTTPS_PROXY" in text
+    assert "secret" not in text and "[bad" not in text and sb.url not in text
 
 
 def test_no_proxy_sends_the_checks_direct(sandbox_factory, run, proxy, monkeypatch):

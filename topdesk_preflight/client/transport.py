@@ -288,8 +288,23 @@ def _undecodable(chain: Chain, at: Attempt) -> TopdeskError:
 
 
 def _unusable_url(chain: Chain, at: Attempt) -> TopdeskError:
+    if _environment_proxy(at.url):
+        # --url was checked when the settings were read; a URL requests refuses now is the proxy's
+        # (HTTPS_PROXY=http://[bad, a port of 99999). Its text is not repeated: it may hold a login.
+        return TransportError(f"{at.where}: the proxy from the environment cannot be used "
+                              f"({type(chain.top).__name__}; its URL is not shown: it may hold a login).",
+                              path=at.path, hint="Fix HTTPS_PROXY/HTTP_PROXY (http://host:port), or remove it "
+                                                 "if no proxy is needed.")
     return TransportError(f"{at.where}: the URL {at.url} cannot be used ({type(chain.top).__name__}).",
                           path=at.path, hint="Fix --url, e.g. https://acme.topdesk.net")
+
+
+def _environment_proxy(url: str) -> bool:
+    """Whether requests takes a proxy from the environment for ``url`` (NO_PROXY applied)."""
+    try:
+        return bool(requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url)))
+    except ValueError:
+        return True  # the proxy settings themselves do not parse
 
 
 def _dropped(chain: Chain, at: Attempt) -> TopdeskError:
