@@ -62,8 +62,8 @@ def credentials(ctx: Context) -> CheckResult:
             evidence=evidence,
             remediation=[topdesk_admin(f"Check the operator card of {username!r} ({MENU_OPERATOR_SETTINGS}) "
                                        "and its permission group's API Access permissions.")])
-    evidence = {"operator_id": operator.get("id"), "login_name": operator.get("loginName"), "status": 200}
-    name = operator.get("dynamicName") or operator.get("loginName") or username
+    evidence = {"operator_id": operator.id, "login_name": operator.login_name, "status": 200}
+    name = operator.name.dynamic or operator.login_name or username
     details = []
     if _looks_like_email(username):
         details.append(f"The username {username!r} looks like an email; TOPdesk accepted it here, but the "

@@ -9,24 +9,23 @@ why these are checked separately from the login.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
-from topdesk_preflight import fiql
 from topdesk_preflight.guide import (
     CREATING_A_PERSON, CREATING_AN_OPERATOR, FLAG_BRANCH, MENU_OPERATOR_SETTINGS, MENU_PERSON_SETTINGS,
     SUPPORTING_FILES_STEP, hcp_admin, topdesk_admin,
 )
-from topdesk_preflight.checks._operator_facts import (
-    DUPLICATES_SHOWN, branch_filters, current_operator, operator_label, same_text,
+from topdesk_preflight.checks._card_fields import or_none, same_text
+from topdesk_preflight.checks._email_facts import (
+    Card, OperatorCard, email_query, operators_with_email, persons_with_email,
 )
-from topdesk_preflight.paging import Paging
+from topdesk_preflight.checks._operator_facts import DUPLICATES_SHOWN, branch_filters, current_operator
+from topdesk_preflight.checks._unknown import Unknown
 from topdesk_preflight.context import Context
-from topdesk_preflight.errors import HTTPStatusError, PermissionDenied
+from topdesk_preflight.errors import PermissionDenied
 from topdesk_preflight.model import EVIDENCE_OPERATOR_EMAIL, CheckResult
 from topdesk_preflight.registry import check
 from topdesk_preflight.vocabulary import plural
-
-ACTIVE_OPERATOR = "operator"  # [C-peer] active; "operatorArchived" when archived: docs/topdesk-api.md §6.1
 
 
 @check(id="operator.account", title="The HCP operator is active, may log in and has an email",
@@ -34,22 +33,22 @@ ACTIVE_OPERATOR = "operator"  # [C-peer] active; "operatorArchived" when archive
 def account(ctx: Context) -> CheckResult:
     """HCP's wizard asks for the operator's email; an archived or login-less operator stops working."""
     operator = current_operator(ctx)
-    label = operator_label(operator)
-    email = (operator.get("email") or "").strip()
+    label, email = operator.label, operator.email
     evidence: dict[str, Any] = {
-        "operator_id": operator.get("id"), "login_name": operator.get("loginName"),
-        "name": operator.get("dynamicName"), EVIDENCE_OPERATOR_EMAIL: email or None,
-        "status": operator.get("status"), "login_permission": operator.get("loginPermission"),
-        "api_account": operator.get("apiAccount"),
+        "operator_id": operator.id, "login_name": operator.login_name,
+        "name": operator.name.dynamic, EVIDENCE_OPERATOR_EMAIL: email or None,
+        "status": operator.status, "login_permission": or_none(operator.may_log_in),
+        "api_account": or_none(operator.api_account),
     }
     card = f"the operator card {label} ({MENU_OPERATOR_SETTINGS})"
     problems: list[str] = []
     steps: list[str] = []
-    if operator.get("status") not in (None, ACTIVE_OPERATOR) or operator.get("archived") is True:
-        problems.append(f"the operator {label} is archived (status {operator.get('status')!r})")
+    if operator.archived:
+        problems.append(f"the operator {label} is archived (status {operator.status!r})")
         steps.append(topdesk_admin(f"Restore (un-archive) {card}, or create a new operator for HCP as the "
                                    "guide's Creating an Operator describes."))
-    if operator.get("loginPermission") is False:
+    # An older or trimmed answer without loginPermission (Unknown) is not a failure: the login worked.
+    if operator.may_log_in is False:
         problems.append(f"the operator {label} may not log in (login permission is off)")
         steps.extend([
             topdesk_admin(f"As the global admin, open {card} and click the login icon again to reset or verify "
@@ -76,7 +75,7 @@ def account(ctx: Context) -> CheckResult:
         summary = "; ".join(problems)
         return CheckResult.failed(summary[:1].upper() + summary[1:] + ".", details=details,
                                   evidence=evidence, remediation=steps)
-    kind = " (an API account)" if operator.get("apiAccount") else ""
+    kind = " (an API account)" if operator.api_account is True else ""
     return CheckResult.passed(f"The operator {label}{kind} is active, may log in and has the email {email}.",
                               details=details, evidence=evidence)
 
@@ -91,24 +90,20 @@ def email_unique(ctx: Context) -> CheckResult:
     and ``archived==false``, so at most a few cards come back however big the tenant.
     """
     operator = current_operator(ctx)
-    email = (operator.get("email") or "").strip()
-    own_ids = {operator.get("id")}
-    linked = operator.get("linkedPerson") or {}
-    own_person = linked.get("id") if isinstance(linked, dict) else None
+    email = operator.email
+    own_person = operator.linked_person_id
     if not email:  # operator.account fails then; this check is normally skipped
         return CheckResult.skipped("Not checked: the operator has no email (see operator.account).",
                                    evidence={"email": None})
-    query = fiql.with_active(fiql.eq("email", email))
-    evidence: dict[str, Any] = {EVIDENCE_OPERATOR_EMAIL: email, "query": str(query)}
+    evidence: dict[str, Any] = {EVIDENCE_OPERATOR_EMAIL: email, "query": str(email_query(email))}
     found = ctx.gather({  # both lists at once: one round trip, not two
-        "operators": lambda: _cards(ctx.client.iter_items(
-            "/operators", paging=Paging.START, page_size=100, max_pages=2,
-            params={"query": query, "fields": "id,dynamicName,loginName,email,status"})),
-        "persons": lambda: _persons_with(ctx, query),
+        "operators": lambda: operators_with_email(ctx, email),
+        "persons": lambda: persons_with_email(ctx, email),
         "filters": lambda: branch_filters(ctx),  # read in the same round trip: they limit both lists
     })
     try:
-        operators, persons = found["operators"].get(), found["persons"].get()
+        operators: list[Card] = found["operators"].get()
+        persons: list[Card] = found["persons"].get()
     except PermissionDenied as exc:
         evidence.update(status=exc.status, messages=exc.messages)
         return CheckResult.warned(
@@ -116,22 +111,19 @@ def email_unique(ctx: Context) -> CheckResult:
             f"({'; '.join(exc.messages) or exc.status}).",
             evidence=evidence,
             remediation=[SUPPORTING_FILES_STEP])
-    # Only cards that really carry the email count: a TOPdesk that ignored the query (Supporting Files
-    # API before 1.38.0, fidelity audit P14) answers with every card it has.
-    operators = [o for o in operators if same_text(o.get("email"), email)]
-    persons = [p for p in persons if same_text(p.get("email"), email)]
-    other_operators = [o for o in operators if o.get("id") not in own_ids and _active(o)]
-    other_persons = [p for p in persons if p.get("id") != own_person and _active(p)]
-    if "linkedPerson" not in operator:
+    # Both lists hold only cards that really carry the email (_email_facts drops the rest).
+    other_operators = [o for o in operators if o.id != operator.id and o.active]
+    other_persons = [p for p in persons if p.id != own_person and p.active]
+    if isinstance(operator.linked_person, Unknown):
         # An instance before April 2024 does not expose the link (fidelity audit P9): a person card with
         # the operator's email and name is then most likely its own person, not a duplicate.
-        own_twins = [p for p in other_persons if same_text(p.get("dynamicName"), operator.get("dynamicName"))]
+        own_twins = [p for p in other_persons if same_text(p.name, operator.name.dynamic)]
         other_persons = [p for p in other_persons if p not in own_twins]
         if own_twins:
-            evidence["probably_own_person"] = [_brief("person", p) for p in own_twins]
-    duplicates = [("operator", o) for o in other_operators] + [("person", p) for p in other_persons]
+            evidence["probably_own_person"] = [p.brief for p in own_twins]
+    duplicates = other_operators + other_persons
     evidence.update(duplicate_count=len(duplicates),
-                    duplicates=[_brief(kind, card) for kind, card in duplicates[:DUPLICATES_SHOWN]])
+                    duplicates=[card.brief for card in duplicates[:DUPLICATES_SHOWN]])
     if not duplicates:
         who = "the HCP operator and its linked person use" if own_person else "the HCP operator uses"
         details = []
@@ -149,9 +141,9 @@ def email_unique(ctx: Context) -> CheckResult:
                 remediation=[topdesk_admin(f"Search operators and persons for {email} as an operator without "
                                            "branch filters, and give any other card its own email.")])
         return CheckResult.passed(f"Only {who} {email}.", details=details, evidence=evidence)
-    shown = [_card_text(kind, card) for kind, card in duplicates[:DUPLICATES_SHOWN]]
+    shown = [card.text for card in duplicates[:DUPLICATES_SHOWN]]
     more = len(duplicates) - len(shown)
-    steps = [_rename_step(kind, card, email) for kind, card in duplicates[:DUPLICATES_SHOWN]]
+    steps = [_rename_step(card, email) for card in duplicates[:DUPLICATES_SHOWN]]
     if more:
         steps.append(topdesk_admin(f"... and {more} more cards with {email}: search operators and persons for "
                                    "it and change each one."))
@@ -161,56 +153,17 @@ def email_unique(ctx: Context) -> CheckResult:
         f"{'share' if len(duplicates) != 1 else 'shares'} the HCP operator's email {email}: {', '.join(shown)}"
         + (f" and {more} more" if more else "") + ".",
         details=[f"The guide: the email must be unique - not shared with any other operator or person "
-                 f"(the operator {operator_label(operator)}'s own linked person is allowed)."],
+                 f"(the operator {operator.label}'s own linked person is allowed)."],
         evidence=evidence, remediation=steps)
-
-
-def _cards(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return list(items)
-
-
-def _persons_with(ctx: Context, query: str) -> list[dict[str, Any]]:
-    """Persons with the email: v2 (``pageStart``), or v1 (``start``) where this TOPdesk refuses v2 with 406.
-
-    Spec 2.7.11's 406 for persons: "the version of your TOPdesk can not make use of this version
-    of the API yet" (fidelity audit P13). v1 has no ``archived`` field; its ``status`` says it.
-    """
-    try:
-        return _cards(ctx.client.iter_items(
-            "/persons", paging=Paging.PAGE_START, page_size=100, max_pages=2,
-            params={"query": query, "fields": "id,dynamicName,email,archived"}))
-    except HTTPStatusError as error:
-        if error.status != 406:
-            raise
-    ctx.client.detect("This TOPdesk does not serve persons v2 (406); persons v1 was read instead.")
-    return _cards(ctx.client.iter_items(
-        "/persons", paging=Paging.START, page_size=100, max_pages=2,
-        params={"query": query, "$fields": "id,dynamicName,email,status"}, headers={"Accept": "application/json"}))
-
-
-def _active(card: dict[str, Any]) -> bool:
-    """Archived cards never count, even if a server ignored ``archived==false``."""
-    return card.get("archived") is not True and card.get("status") not in ("operatorArchived", "personArchived")
 
 
 def _endpoint(path: str | None) -> str:
     return "persons" if path and "/persons" in path else "operators"
 
 
-def _brief(kind: str, card: dict[str, Any]) -> dict[str, Any]:
-    return {"card": kind, "id": card.get("id"), "name": card.get("dynamicName"),
-            "login_name": card.get("loginName")}
-
-
-def _card_text(kind: str, card: dict[str, Any]) -> str:
-    name = card.get("dynamicName") or card.get("id")
-    login = f" (login {card['loginName']})" if kind == "operator" and card.get("loginName") else ""
-    return f"{kind} card {name!r}{login}"
-
-
-def _rename_step(kind: str, card: dict[str, Any], email: str) -> str:
-    menu = MENU_OPERATOR_SETTINGS if kind == "operator" else MENU_PERSON_SETTINGS
-    return topdesk_admin(f"Open the {_card_text(kind, card)} ({menu}) and give it its own email instead of "
+def _rename_step(card: Card, email: str) -> str:
+    menu = MENU_OPERATOR_SETTINGS if isinstance(card, OperatorCard) else MENU_PERSON_SETTINGS
+    return topdesk_admin(f"Open the {card.text} ({menu}) and give it its own email instead of "
                          f"{email}, then save.")
 
 
@@ -223,23 +176,23 @@ def branch(ctx: Context) -> CheckResult:
     branch_evidence = configured.evidence if configured is not None else {}
     wanted_id = branch_evidence.get("branch_id")
     wanted_name = branch_evidence.get("branch_name") or ctx.settings.branch
-    linked_branch = operator.get("branch")
-    own: dict[str, Any] = linked_branch if isinstance(linked_branch, dict) else {}
-    evidence = {"operator_branch_id": own.get("id"), "operator_branch_name": own.get("name"),
+    own = operator.branch
+    own_id, own_name = (own.id, own.name) if own else (None, None)
+    evidence = {"operator_branch_id": own_id, "operator_branch_name": own_name,
                 "configured_branch_id": wanted_id, "configured_branch_name": wanted_name}
-    label = operator_label(operator)
+    label = operator.label
     if not wanted_id and (ctx.settings.branch or "").strip():
         return CheckResult.skipped(
             f"Cannot verify: the branch {wanted_name!r} could not be confirmed (see branch.exists); the operator "
-            f"{label} is in {own.get('name')!r}.", evidence=evidence)
+            f"{label} is in {own_name!r}.", evidence=evidence)
     if not wanted_id:
         return CheckResult.unchecked(
             f"Not checked: no configured branch to compare with (give --branch); the operator {label} is in "
-            f"{own.get('name')!r}.", enable_with=FLAG_BRANCH, evidence=evidence)
-    if own.get("id") == wanted_id:
+            f"{own_name!r}.", enable_with=FLAG_BRANCH, evidence=evidence)
+    if own_id == wanted_id:
         return CheckResult.passed(f"The operator {label} belongs to the branch {wanted_name!r}.",
                                   evidence=evidence)
-    current = repr(own.get("name")) if own.get("id") else "no branch"
+    current = repr(own_name) if own else "no branch"
     return CheckResult.failed(
         f"The operator {label} belongs to {current}, not to the configured branch {wanted_name!r}.",
         evidence=evidence,

@@ -10,26 +10,22 @@ changing TOPdesk, and this tool never does.
 
 from __future__ import annotations
 
-from typing import Any, Callable
-from urllib.parse import quote
-
 from topdesk_preflight.guide import (
     ASSIGNING_PERMISSION_GROUP, MENU_OPERATOR_PERMISSION_GROUPS, MENU_PERMISSION_GROUP, PERMISSIONS_NEEDED,
-    REGISTERING_PERMISSION_GROUP, SUPPORTING_FILES_STEP, topdesk_admin,
+    REGISTERING_PERMISSION_GROUP, RESERVATION_MANAGEMENT_STEP, SUPPORTING_FILES_STEP, topdesk_admin,
 )
 from topdesk_preflight.checks._operator_facts import current_operator
-from topdesk_preflight.checks._property_facts import branch_lookup
+from topdesk_preflight.checks._permission_facts import (
+    GroupsRefused, Probes, permission_groups, reservation_probes, supporting_files_probes,
+)
 from topdesk_preflight.checks._words import names_list
-from topdesk_preflight.fiql import id_value
 from topdesk_preflight.context import Context
-from topdesk_preflight.errors import PermissionDenied, TopdeskError, records_of
-from topdesk_preflight.fiql import eq
+from topdesk_preflight.errors import PermissionDenied, TopdeskError
 from topdesk_preflight.model import EVIDENCE_PERMISSION_GROUPS, CheckResult
 from topdesk_preflight.registry import check
 
 NOT_PROVABLE = ("Write, create, delete and archive rights cannot be proven without changing TOPdesk, and "
                 "topdesk-preflight only reads: confirm them on the permission group card.")
-NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
 
 @check(id="permissions.group", title="A permission group is linked to the HCP operator",
@@ -40,22 +36,19 @@ def permission_group(ctx: Context) -> CheckResult:
     The group names also go into the support ticket, which the guide asks for.
     """
     operator = current_operator(ctx)
-    login = operator.get("loginName") or ctx.settings.username
-    path = f"/operators/id/{quote(str(operator['id']), safe='')}/permissiongroups"
-    try:
-        data = ctx.client.get_json(path)
-    except PermissionDenied as error:
+    login = operator.login_name or ctx.settings.username
+    groups = permission_groups(ctx, operator)
+    if isinstance(groups, GroupsRefused):
         # [I] docs/topdesk-api.md §6.3: reading groups needs permission-group read, which HCP does not need
         return CheckResult.warned(
             "cannot verify: this account may not read permission groups",
-            details=[str(error),
+            details=[groups.text,
                      "HCP does not need to read permission groups, so this alone is not a fault."],
             remediation=[topdesk_admin(
                 f"Open the operator card of {login!r}, {MENU_OPERATOR_PERMISSION_GROUPS}, and confirm a "
                 f"permission group is linked that grants {PERMISSIONS_NEEDED}.")],
-            evidence={EVIDENCE_PERMISSION_GROUPS: [], "http_status": error.status})
-    groups = records_of(data, f"/tas/api{path}")
-    names = [str(g.get("name") or g.get("id")) for g in groups]
+            evidence={EVIDENCE_PERMISSION_GROUPS: [], "http_status": groups.status})
+    names = list(groups.names)
     if not names:
         return CheckResult.failed(
             f"No permission group is linked to the operator {login!r}",
@@ -85,14 +78,8 @@ def supporting_files(ctx: Context) -> CheckResult:
     "operator does not have the required permissions" cause of the guide's
     "Rooms created in TOPdesk do not appear when importing into HCP".
     """
-    probes: dict[str, Callable[[], Any]] = {
-        "branches": lambda: _probe_branches(ctx),
-        "locations": lambda: _probe(ctx, "/locations", {"$fields": "id", "pageSize": 1}),
-        "persons": lambda: _probe(ctx, "/persons", {"$fields": "id", "page_size": 1}),
-        "operators": lambda: _probe(ctx, "/operators", {"fields": "id", "page_size": 1}),
-    }
     return _verdict(
-        ctx, probes, what="Supporting Files",
+        ctx, supporting_files_probes(ctx), what="Supporting Files",
         remediation=[SUPPORTING_FILES_STEP],
         extra_details=[NOT_PROVABLE])
 
@@ -105,61 +92,18 @@ def reservations(ctx: Context) -> CheckResult:
     ``/reservableLocations`` is the list HCP is most likely to import rooms from
     ([I] docs/topdesk-api.md §8), so both it and ``/reservations`` are probed.
     """
-    probes: dict[str, Callable[[], Any]] = {
-        "reservations": lambda: _probe_partial(ctx, "/reservations", {"$fields": "id", "$top": 1}),
-        "reservableLocations": lambda: _probe_partial(ctx, "/reservableLocations", {"$fields": "id", "$top": 1}),
-    }
     return _verdict(
-        ctx, probes, what="Reservation Management",
-        remediation=[topdesk_admin(
-            f"In {MENU_PERMISSION_GROUP}, open the operator's permission group, expand Reservation "
-            "Management and select create / read / update / delete, then save.")],
+        ctx, reservation_probes(ctx), what="Reservation Management",
+        remediation=[RESERVATION_MANAGEMENT_STEP],
         extra_details=["Reading proves the read permission only; create / update / delete cannot be proven "
                        "without changing TOPdesk, and topdesk-preflight only reads: confirm them on the "
                        "permission group card."])
 
 
-def _probe(ctx: Context, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Read one record of a list; only a list (or TOPdesk's ``{"results": [...]}``) proves it is readable.
-
-    A 200 with some other JSON (a proxy's answer, a string) proves nothing about the
-    permission, so it ends the check as ``error`` naming the path instead of a pass.
-    """
-    return records_of(ctx.client.get_json(path, params), f"/tas/api{path}", keys=("results", "item"))
-
-
-def _probe_partial(ctx: Context, path: str, params: dict[str, Any]) -> Any:
-    """Like :func:`_probe`, but a 206 proves the list readable whatever its body.
-
-    Reservations 2.0.0 documents 206 ("larger than could be shown") without content,
-    so a tenant with two reservations may answer ``$top=1`` with an empty 206
-    (fidelity audit P1): TOPdesk let the operator read, which is all this asks.
-    """
-    response = ctx.client.fetch(path, params)
-    if response.status == 206:
-        return []
-    return records_of(ctx.client.decode(response), f"/tas/api{path}", keys=("results", "item"))
-
-
-def _probe_branches(ctx: Context) -> Any:
-    """The configured branch's own look-up when there is one (shared with branch.exists), else one row.
-
-    ``/branches`` has no paging parameter (docs/topdesk-api.md §3.1), so the probe is filtered
-    on the operator's own branch id, which returns at most one branch.
-    """
-    if ctx.settings.branch:
-        return branch_lookup(ctx)
-    try:
-        branch_id = (current_operator(ctx).get("branch") or {}).get("id") or NIL_UUID
-    except TopdeskError:
-        branch_id = NIL_UUID
-    return ctx.client.get_json("/branches", {"$fields": "id", "query": eq("id", id_value(branch_id))})
-
-
-def _verdict(ctx: Context, probes: dict[str, Callable[[], Any]], *, what: str, remediation: list[str],
+def _verdict(ctx: Context, probes: Probes, *, what: str, remediation: list[str],
              extra_details: list[str]) -> CheckResult:
     """Run every probe at once; 403s make a ``fail`` naming them, any other error ends the check as ``error``."""
-    statuses: dict[str, Any] = {}
+    statuses: dict[str, str | int] = {}
     denied: list[str] = []
     unknown: dict[str, TopdeskError] = {}
     for name, outcome in ctx.gather(probes).items():

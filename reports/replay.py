@@ -25,11 +25,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PASSWORD_VARIABLE = "TOPDESK_APP_PASSWORD"
 JSON_ACCEPT = "application/json"
-# checks/person.py asks persons v2 with this media type ([C-spec], docs/topdesk-api.md §6.2).
+# checks/_person_facts.py asks persons v2 with this media type ([C-spec], docs/topdesk-api.md §6.2).
 PERSON_V2_ACCEPT = "application/x.topdesk-person-v2+json"
 
 # The client records the Accept header it sent (RequestRecord.accept), which is what a replay uses.
-# Records made without it (older reports, hand-built records) fall back to the path: checks/person.py
+# Records made without it (older reports, hand-built records) fall back to the path: checks/_person_facts.py
 # sends the persons v2 Accept header on GET /tas/api/persons/{id} (v1's fallback is /persons/id/{id}).
 _PERSON_V2_PATH = re.compile(r"^/tas/api/persons/(?!id/)[^/?]+(\?|$)")
 # curl treats [] and {} in a URL as glob patterns; --globoff makes it send them as they are.

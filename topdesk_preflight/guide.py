@@ -68,6 +68,9 @@ TYPES_LABEL = " or ".join(ROOM_TYPE_NAMES)
 SUPPORTING_FILES_STEP = topdesk_admin(
     f"In {MENU_PERMISSION_GROUP}, open the operator's permission group, expand Supporting Files permissions "
     "and check mark all under read / write / create / delete / archive, then save.")
+RESERVATION_MANAGEMENT_STEP = topdesk_admin(
+    f"In {MENU_PERMISSION_GROUP}, open the operator's permission group, expand Reservation Management and "
+    "select create / read / update / delete, then save.")
 
 # The settings a check needs and the flag that gives each: a check without its setting is
 # "not checked" (skipped, naming the flag), never a pass.
