@@ -16,7 +16,7 @@ from topdesk_preflight.guide import (
     SUPPORTING_FILES_STEP, hcp_admin, topdesk_admin,
 )
 from topdesk_preflight.checks._operator_facts import branch_filters
-from topdesk_preflight.checks._property_facts import branch_lookup
+from topdesk_preflight.checks._branch_facts import active_branch_names, branch_lookup
 from topdesk_preflight.checks._words import names_list
 from topdesk_preflight.context import Context
 from topdesk_preflight.errors import PermissionDenied, TopdeskError
@@ -55,13 +55,13 @@ def branch_exists(ctx: Context) -> CheckResult:
             remediation=[SUPPORTING_FILES_STEP],
             evidence={"branch_id": None, "branch_name": name, "http_status": error.status})
     assert lookup is not None
-    evidence: dict[str, Any] = {"branch_name": name, "matches": [_brief(b) for b in lookup.matches]}
+    evidence: dict[str, Any] = {"branch_name": name, "matches": [b.brief() for b in lookup.matches]}
     if lookup.query_ignored:
         evidence["query_ignored"] = True
 
     branch = lookup.branch
     if branch is not None:
-        evidence.update(branch_id=branch.get("id"), branch_name=branch.get("name"))
+        evidence.update(branch_id=branch.id, branch_name=branch.name)
         details = []
         if len(lookup.active) > 1:
             details.append(f"{len(lookup.active)} active branches are named {name!r}; the first one is used. "
@@ -77,12 +77,12 @@ def branch_exists(ctx: Context) -> CheckResult:
                 remediation=[topdesk_admin(f"Open {MENU_BRANCH_SETTINGS} and check that the branch {name!r} is "
                                            "not archived.")],
                 evidence=evidence)
-        if branch.get("name") != name:
+        if branch.name != name:
             return CheckResult.warned(
-                f"The branch is named {branch.get('name')!r} in TOPdesk, not {name!r}",
+                f"The branch is named {branch.name!r} in TOPdesk, not {name!r}",
                 details=details + ["TOPdesk matched the name regardless of case; HCP may not."],
                 remediation=[hcp_admin(f"Set the branch in HCP's TOPdesk connection to exactly "
-                                       f"{branch.get('name')!r}.")],
+                                       f"{branch.name!r}.")],
                 evidence=evidence)
         return CheckResult.passed(f"The branch {name!r} exists and is active", details=details,
                                   evidence=evidence)
@@ -90,7 +90,7 @@ def branch_exists(ctx: Context) -> CheckResult:
     evidence["branch_id"] = None
     if lookup.archived:
         archived = lookup.archived[0]
-        evidence["archived_branch_id"] = archived.get("id")
+        evidence["archived_branch_id"] = archived.id
         return CheckResult.failed(
             f"The branch {name!r} is archived",
             details=["HCP cannot import rooms from an archived branch."],
@@ -139,10 +139,6 @@ QUERY_IGNORED = ("This TOPdesk answered with records that do not match the searc
                  "here instead.")
 
 
-def _brief(branch: dict[str, Any]) -> dict[str, Any]:
-    return {k: branch.get(k) for k in ("id", "name", "status", "archived") if k in branch}
-
-
 def _close_names(ctx: Context, wanted: str) -> tuple[list[str], str | None]:
     """Names of active branches close to ``wanted``, from bounded ``/branches/lookup`` requests.
 
@@ -153,23 +149,14 @@ def _close_names(ctx: Context, wanted: str) -> tuple[list[str], str | None]:
     """
     names: dict[str, None] = {}
     try:
-        results = _lookup(ctx, {"archived": "false", "$top": LOOKUP_TOP})
+        results = active_branch_names(ctx, top=LOOKUP_TOP)
         names.update(dict.fromkeys(results))
         prefix = _first_word(wanted)
         if len(results) >= LOOKUP_TOP and prefix:
-            names.update(dict.fromkeys(_lookup(ctx, {"name": prefix, "archived": "false",
-                                                     "$top": PREFIX_LOOKUP_TOP})))
+            names.update(dict.fromkeys(active_branch_names(ctx, top=PREFIX_LOOKUP_TOP, starting_with=prefix)))
     except TopdeskError as error:
         return [], f"Could not look for branches with a similar name: {error}"
     return _rank(wanted, list(names)), None
-
-
-def _lookup(ctx: Context, params: dict[str, Any]) -> list[str]:
-    data = ctx.client.get_json("/branches/lookup", params)
-    results = data.get("results") if isinstance(data, dict) else None
-    if not isinstance(results, list):
-        return []
-    return [r["name"] for r in results if isinstance(r, dict) and isinstance(r.get("name"), str)]
 
 
 def _first_word(name: str) -> str:

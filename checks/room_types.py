@@ -13,10 +13,11 @@ from topdesk_preflight.guide import (
     MENU_ROOM_TYPE, ROOM_TYPE_NAMES, ROOM_TYPES, SUPPORTING_FILES_STEP, TS_TYPE_DROPDOWN_EMPTY, TYPES_LABEL,
     topdesk_admin,
 )
-from topdesk_preflight.checks._property_facts import branch_rooms, room_type
+from topdesk_preflight.checks._room_facts import branch_rooms, room_type_names
+from topdesk_preflight.checks._unknown import Unknown
 from topdesk_preflight.checks._words import names_list
 from topdesk_preflight.context import Context
-from topdesk_preflight.errors import NotFound, PermissionDenied, records_of
+from topdesk_preflight.errors import PermissionDenied
 from topdesk_preflight.model import CheckResult
 from topdesk_preflight.registry import check
 
@@ -36,16 +37,15 @@ def types_defined(ctx: Context) -> CheckResult:
     different spelling is a warning, since HCP may compare exactly ([I] §5).
     """
     try:
-        data = ctx.client.get_json("/locations/types")
+        known = room_type_names(ctx)
     except PermissionDenied as error:
         return CheckResult.failed(
             "Cannot read the Room -> Type dropdown: this account may not read locations",
             details=[str(error)], remediation=[SUPPORTING_FILES_STEP],
             evidence={"http_status": error.status})
-    except NotFound as error:
-        return _types_from_rooms(ctx, error)
-    names = [str(t["name"]) for t in records_of(data, "/tas/api/locations/types")
-             if isinstance(t.get("name"), str)]
+    if isinstance(known, Unknown):
+        return _types_from_rooms(ctx, known)
+    names = list(known)
     evidence: dict[str, Any] = {"types": names}
     if not names:
         return CheckResult.failed(
@@ -76,16 +76,17 @@ def types_defined(ctx: Context) -> CheckResult:
                               details=details, evidence=evidence)
 
 
-def _types_from_rooms(ctx: Context, error: NotFound) -> CheckResult:
+def _types_from_rooms(ctx: Context, dropdown: Unknown) -> CheckResult:
     """A TOPdesk without ``/locations/types`` (fidelity audit P11): the branch's rooms show which types exist.
 
     A room typed Room or Desk proves that type exists; no such room proves nothing
     (the dropdown may hold the type unused), so that is "cannot verify", never a fail.
     """
     evidence: dict[str, Any] = {"types_endpoint": 404, "source": "the types of the branch's rooms"}
-    details = [f"This TOPdesk has no /locations/types ({error}); the types were read from the rooms instead."]
+    details = [f"This TOPdesk has no /locations/types ({dropdown.reason}); the types were read from the rooms "
+               "instead."]
     rooms = branch_rooms(ctx)
-    names = sorted({t for t in (room_type(r) for r in (rooms.rooms if rooms else ())) if t})
+    names = sorted({r.type_name for r in (rooms.rooms if rooms else ()) if r.type_name})
     matching = [n for n in names if n.casefold() in {t.casefold() for t in ROOM_TYPE_NAMES}]
     evidence.update(types=names, hcp_types=matching)
     if matching:

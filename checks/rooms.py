@@ -4,40 +4,35 @@ The Type dropdown itself is checked in ``room_types``.
 
 These are the guide's causes for "Rooms created in TOPdesk do not appear when importing
 into HCP". All of them read the same list, the configured branch's active locations,
-fetched once (checks/_property_facts.py), so a tenant with 100,000 locations costs the
-same few requests as one with ten.
+read once per run (checks/_room_facts.py), so a tenant with 100,000 locations costs
+the same few requests as one with ten.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Callable, Iterable, Sequence, TypeVar
 
 from attrs import frozen
 
-from topdesk_preflight import fiql
 from topdesk_preflight.guide import (
     ADDING_ROOMS, FLAG_BRANCH, FLAG_ROOM, MENU_BRANCH_SETTINGS, NOT_CHECKED_BRANCH, TS_ROOMS_NOT_IN_IMPORT,
     TYPES_LABEL, hcp_admin, topdesk_admin,
 )
-from topdesk_preflight.checks._property_facts import (
-    EVIDENCE_CAP, RoomList, branch_name_of, branch_rooms, configured_branch,
-    is_archived, room_label, room_row, room_rows, room_type,
-    reservable_flag,
+from topdesk_preflight.checks._branch_facts import configured_branch
+from topdesk_preflight.checks._room_facts import (
+    EVIDENCE_CAP, Room, RoomList, RoomRow, branch_rooms, room_rows, rooms_named,
 )
-from topdesk_preflight.checks._words import names_list
+from topdesk_preflight.checks._unknown import Unknown
+from topdesk_preflight.checks._words import has_or_have, is_or_are, it_or_them, names_list, plural_ending
 from topdesk_preflight.context import Context
-from topdesk_preflight.errors import records_of
 from topdesk_preflight.model import CheckResult
 from topdesk_preflight.registry import check
 from topdesk_preflight.vocabulary import plural
 
 #: Per-room remediation steps stop here; the evidence table lists every offending room (up to EVIDENCE_CAP).
 STEP_CAP = 10
-#: Room names looked up per request in rooms.branch_mismatch, and the rows asked for.
-NAMES_PER_LOOKUP = 20
-LOOKUP_PAGE_SIZE = 200
-#: Only names of the location DTO (supporting files 2.7.11): it has ``status`` but no ``archived`` key.
-LOOKUP_FIELDS = "id,name,roomNumber,branch,type,reservationManagement,status"
+
+Item = TypeVar("Item")
 
 
 @check(id="rooms.present", title="The branch has rooms of type Room or Desk", guide=ADDING_ROOMS,
@@ -52,12 +47,12 @@ def present(ctx: Context) -> CheckResult:
     details = _cut_off_note(rooms)
     if typed:
         return CheckResult.passed(
-            f"{len(typed)}{'' if rooms.complete else '+'} room{_s(typed)} of type {TYPES_LABEL} in branch "
-            f"{branch!r}", details=details, evidence=evidence)
+            f"{len(typed)}{'' if rooms.complete else '+'} room{plural_ending(len(typed))} of type "
+            f"{TYPES_LABEL} in branch {branch!r}", details=details, evidence=evidence)
     untyped, other = rooms.untyped, rooms.other_typed
     if rooms.total:
-        other_types = sorted({room_type(r) or "" for r in other})
-        details.insert(0, f"The branch has {rooms.total_text} active location{_s(rooms.rooms)}: "
+        other_types = sorted({r.type_name or "" for r in other})
+        details.insert(0, f"The branch has {rooms.total_text} active location{plural_ending(rooms.total)}: "
                           f"{len(untyped)} without a type, {len(other)} of other types"
                           + (f" ({', '.join(other_types)})" if other_types else "") + ".")
     else:
@@ -68,7 +63,7 @@ def present(ctx: Context) -> CheckResult:
     if untyped or other:
         remediation.append(topdesk_admin(
             "Or set Type to Room or Desk on the branch's existing rooms: "
-            f"{names_list(room_label(r) for r in untyped + other)} (see rooms.typed)."))
+            f"{names_list(r.label for r in untyped + other)} (see rooms.typed)."))
     return CheckResult.failed(
         f"The branch {branch!r} has no rooms of type {TYPES_LABEL}", details=details,
         remediation=remediation,
@@ -98,21 +93,22 @@ def typed(ctx: Context) -> CheckResult:
                 f"The branch {branch!r} has no active rooms to check (see rooms.present)",
                 details=details, evidence=evidence)
         return CheckResult.passed(
-            f"All {rooms.total_text} room{_s(rooms.rooms)} in branch {branch!r} have type {TYPES_LABEL}",
+            f"All {rooms.total_text} room{plural_ending(rooms.total)} in branch {branch!r} have type "
+            f"{TYPES_LABEL}",
             details=details, evidence=evidence)
-    steps = _per_room(offenders, lambda r: f"Open the room {room_label(r)} in branch {branch}, set Type to "
+    steps = _per_room(offenders, lambda r: f"Open the room {r.label} in branch {branch}, set Type to "
                                            "Room or Desk, save.")
     if untyped:
         if other:
-            details.append(f"{len(other)} more room{_s(other)} have a type HCP does not import: "
+            details.append(f"{plural(len(other), 'more room')} have a type HCP does not import: "
                            f"{_labels_with_type(other)}.")
         return CheckResult.failed(
-            f"{len(untyped)} room{_s(untyped)} in branch {branch!r} {_have(untyped)} no type, so HCP will "
-            f"not import {_them(untyped)}: {names_list(room_label(r) for r in untyped)}",
+            f"{plural(len(untyped), 'room')} in branch {branch!r} {has_or_have(len(untyped))} no type, so "
+            f"HCP will not import {it_or_them(len(untyped))}: {names_list(r.label for r in untyped)}",
             details=details, remediation=steps, evidence=evidence)
     return CheckResult.warned(
-        f"{len(other)} room{_s(other)} in branch {branch!r} {_have(other)} a type HCP does not import: "
-        f"{_labels_with_type(other)}",
+        f"{plural(len(other), 'room')} in branch {branch!r} {has_or_have(len(other))} a type HCP does not "
+        f"import: {_labels_with_type(other)}",
         details=details + ["If these are meant to be booked through HCP, set their Type to Room or Desk; "
                            "otherwise nothing needs to change."],
         remediation=steps, evidence=evidence)
@@ -133,14 +129,14 @@ def branch_mismatch(ctx: Context) -> CheckResult:
     branch = configured_branch(ctx)
     if branch is None and (ctx.settings.branch or "").strip():
         return _no_branch(ctx)  # branch.exists could not confirm it: where the rooms should be is unknown
-    branch_name = str(branch.get("name")) if branch else None
-    placed = _place(ctx, wanted, branch_rooms(ctx), branch.get("id") if branch else None)
+    branch_name = str(branch.name) if branch else None
+    placed = _place(ctx, wanted, branch_rooms(ctx), branch.id if branch else None)
     found_here, elsewhere, archived_only, missing = (placed.here, placed.elsewhere, placed.archived_only,
                                                      placed.missing)
-    rows = [{**room_row(found_here[n]), "expected": n} for n in wanted if n in found_here]
+    rows: list[RoomRow] = [{**found_here[n].row(), "expected": n} for n in wanted if n in found_here]
     for name, matches in elsewhere.items():
         problem = f"in branch {_branches(matches)}, not {branch_name}" if branch else None
-        rows.append({**room_row(matches[0], problem), "expected": name})
+        rows.append({**matches[0].row(problem), "expected": name})
     for name in missing:
         rows.append({"expected": name, "name": name, "roomNumber": None, "branch": None, "type": None,
                      "reservable": None, "hcp_imports": False,
@@ -156,36 +152,36 @@ def branch_mismatch(ctx: Context) -> CheckResult:
     if branch is None:
         if not missing:
             return CheckResult.unchecked(
-                f"Not checked: all {len(wanted)} expected room{_s(wanted)} exist, but without --branch they "
+                f"Not checked: all {plural(len(wanted), 'expected room')} exist, but without --branch they "
                 "were not compared with the branch HCP imports from.", enable_with=FLAG_BRANCH,
                 details=[f"{n!r} is in branch {_branches(m)}." for n, m in elsewhere.items()] + details,
                 evidence=evidence)
         elsewhere = {}
     if not elsewhere and not missing:
         return CheckResult.passed(
-            f"All {len(wanted)} expected room{_s(wanted)} are in branch {branch_name!r}",
+            f"All {plural(len(wanted), 'expected room')} are in branch {branch_name!r}",
             details=details, evidence=evidence)
 
     problems = [f"{n} (in {_branches(m)})" for n, m in elsewhere.items()]
     problems += [f"{n} (not found)" for n in missing]
     where = f"branch {branch_name!r}" if branch is not None else "TOPdesk"
     wrong = len(elsewhere) + len(missing)
-    summary = (f"{wrong} of {len(wanted)} expected room{_s(wanted)} {'is' if wrong == 1 else 'are'} not in "
+    summary = (f"{wrong} of {plural(len(wanted), 'expected room')} {is_or_are(wrong)} not in "
                f"{where}: {names_list(problems)}")
     remediation = _per_room(
         list(elsewhere.items()),
         lambda item: f"Open the room {item[0]} (now in branch {_branches(item[1])}) and set its branch to "
                      f"{branch_name}, save.")
     if elsewhere:
-        other_branches = sorted({repr(branch_name_of(m) or "?") for ms in elsewhere.values() for m in ms})
+        other_branches = sorted({repr(m.branch_name or "?") for ms in elsewhere.values() for m in ms})
         remediation.append(hcp_admin(
             f"Or, if HCP should import from {names_list(other_branches, conjunction='or')} "
             "instead, set that branch in HCP's TOPdesk connection."))
     if missing:
         remediation.append(topdesk_admin(
-            f"Add the missing room{_s(missing)} to branch {branch_name or '(the HCP branch)'}: click on the "
-            f"Rooms tab, then click New Room, enter the name ({names_list(missing)}), choose Type Room or "
-            "Desk, then click Save."))
+            f"Add the missing room{plural_ending(len(missing))} to branch "
+            f"{branch_name or '(the HCP branch)'}: click on the Rooms tab, then click New Room, enter the "
+            f"name ({names_list(missing)}), choose Type Room or Desk, then click Save."))
         remediation.append(hcp_admin("Or check the spelling of the room names given with --room."))
     return CheckResult.failed(summary, details=details, remediation=remediation, evidence=evidence)
 
@@ -206,46 +202,46 @@ def reservable(ctx: Context) -> CheckResult:
     if rooms is None:
         return _no_branch(ctx)
     branch, typed_rooms = rooms.branch_name, rooms.typed
-    not_reservable = [r for r in typed_rooms if reservable_flag(r) is False]
-    unknown = [r for r in typed_rooms if reservable_flag(r) is None]
+    not_reservable = [r for r in typed_rooms if r.reservable is False]
+    unknown = [r for r in typed_rooms if isinstance(r.reservable, Unknown)]
     reservable_count = len(typed_rooms) - len(not_reservable) - len(unknown)
     evidence = {**room_rows(not_reservable, "not reservable"), "branch": branch,
                 "typed_total": len(typed_rooms), "reservable_total": reservable_count,
                 "unknown_total": len(unknown)}
     details = _cut_off_note(rooms)
     if unknown:
-        details.append(f"TOPdesk's answer did not say whether {len(unknown)} room{_s(unknown)} "
-                       f"{'is' if len(unknown) == 1 else 'are'} reservable "
-                       f"({names_list(room_label(r) for r in unknown)}); check the Reservable box on "
-                       f"{_them(unknown)} by hand.")
+        details.append(f"TOPdesk's answer did not say whether {plural(len(unknown), 'room')} "
+                       f"{is_or_are(len(unknown))} reservable "
+                       f"({names_list(r.label for r in unknown)}); check the Reservable box on "
+                       f"{it_or_them(len(unknown))} by hand.")
     if not not_reservable:
         if unknown:
             return CheckResult.warned(
-                f"Cannot verify that {len(unknown)} of {len(typed_rooms)} room{_s(typed_rooms)} in branch "
-                f"{branch!r} {'is' if len(unknown) == 1 else 'are'} reservable: TOPdesk did not return the "
+                f"Cannot verify that {len(unknown)} of {plural(len(typed_rooms), 'room')} in branch "
+                f"{branch!r} {is_or_are(len(unknown))} reservable: TOPdesk did not return the "
                 "Reservable box", details=details, evidence=evidence,
                 remediation=_per_room(unknown, _reservable_step(branch)))
         return CheckResult.passed(
-            f"All {len(typed_rooms)} room{_s(typed_rooms)} of type {TYPES_LABEL} in branch {branch!r} are "
+            f"All {plural(len(typed_rooms), 'room')} of type {TYPES_LABEL} in branch {branch!r} are "
             "reservable", details=details, evidence=evidence)
     why = ("TOPdesk lists only reservable, non-archived locations in /reservableLocations, the list bookings "
            "are made against; a room that is not reservable cannot be booked from HCP.")
     steps = _per_room(not_reservable, _reservable_step(branch))
     if reservable_count == 0 and not unknown and rooms.complete:
         return CheckResult.failed(
-            f"None of the {len(typed_rooms)} room{_s(typed_rooms)} of type {TYPES_LABEL} in branch {branch!r} "
-            f"{'is' if len(typed_rooms) == 1 else 'are'} reservable: HCP can import "
-            f"{_them(typed_rooms)} but never book one",
+            f"None of the {plural(len(typed_rooms), 'room')} of type {TYPES_LABEL} in branch {branch!r} "
+            f"{is_or_are(len(typed_rooms))} reservable: HCP can import "
+            f"{it_or_them(len(typed_rooms))} but never book one",
             details=[why, *details], remediation=steps, evidence=evidence)
     return CheckResult.warned(
-        f"{len(not_reservable)} of {len(typed_rooms)} room{_s(typed_rooms)} in branch {branch!r} "
-        f"{'is' if len(not_reservable) == 1 else 'are'} not reservable: "
-        f"{names_list(room_label(r) for r in not_reservable)}",
+        f"{len(not_reservable)} of {plural(len(typed_rooms), 'room')} in branch {branch!r} "
+        f"{is_or_are(len(not_reservable))} not reservable: "
+        f"{names_list(r.label for r in not_reservable)}",
         details=[why, *details], remediation=steps, evidence=evidence)
 
 
-def _reservable_step(branch: str) -> Any:
-    return lambda room: (f"Open the room card {room_label(room)} in branch {branch}, expand Reservation "
+def _reservable_step(branch: str) -> Callable[[Room], str]:
+    return lambda room: (f"Open the room card {room.label} in branch {branch}, expand Reservation "
                          "management, check Reservable, save.")
 
 
@@ -263,25 +259,25 @@ def _no_branch(ctx: Context) -> CheckResult:
 class _Placement:
     """Where each expected room was found: in the branch, under other branches, only archived, nowhere."""
 
-    here: dict[str, dict[str, Any]]
-    elsewhere: dict[str, list[dict[str, Any]]]
-    archived_only: dict[str, list[dict[str, Any]]]
+    here: dict[str, Room]
+    elsewhere: dict[str, list[Room]]
+    archived_only: dict[str, list[Room]]
     missing: list[str]
 
 
-def _place(ctx: Context, wanted: list[str], rooms: RoomList | None, branch_id: Any) -> _Placement:
+def _place(ctx: Context, wanted: list[str], rooms: RoomList | None, branch_id: str | None) -> _Placement:
     """The branch's shared room list answers first; only the rest is looked up on the server."""
-    here: dict[str, dict[str, Any]] = {}
+    here: dict[str, Room] = {}
     for name in wanted:
         match = _by_name(rooms.rooms, name) if rooms is not None else None
         if match is not None:
             here[name] = match
-    elsewhere: dict[str, list[dict[str, Any]]] = {}
-    archived_only: dict[str, list[dict[str, Any]]] = {}
+    elsewhere: dict[str, list[Room]] = {}
+    archived_only: dict[str, list[Room]] = {}
     missing: list[str] = []
-    for name, matches in _look_up(ctx, [n for n in wanted if n not in here]).items():
-        active = [m for m in matches if not is_archived(m)]
-        in_branch = [m for m in active if branch_id and (m.get("branch") or {}).get("id") == branch_id]
+    for name, matches in rooms_named(ctx, [n for n in wanted if n not in here]).items():
+        active = [m for m in matches if not m.archived]
+        in_branch = [m for m in active if branch_id and m.branch is not None and m.branch.id == branch_id]
         if in_branch:  # the branch list was cut off before this room
             here[name] = in_branch[0]
         elif active:
@@ -293,42 +289,28 @@ def _place(ctx: Context, wanted: list[str], rooms: RoomList | None, branch_id: A
     return _Placement(here, elsewhere, archived_only, missing)
 
 
-def _look_up(ctx: Context, names: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Every location (archived too) named like each of ``names``, a few names per request."""
-    found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-    for start in range(0, len(names), NAMES_PER_LOOKUP):
-        batch = names[start:start + NAMES_PER_LOOKUP]
-        query = fiql.or_(*(fiql.eq("name", n) for n in batch))
-        data = ctx.client.get_json("/locations", {"query": query, "$fields": LOOKUP_FIELDS,
-                                                  "pageSize": LOOKUP_PAGE_SIZE})
-        records = records_of(data, "/tas/api/locations")
-        for name in batch:
-            found[name] = [r for r in records if str(r.get("name", "")).casefold() == name.casefold()]
-    return found
-
-
-def _by_name(rooms: Iterable[dict[str, Any]], name: str) -> dict[str, Any] | None:
+def _by_name(rooms: Iterable[Room], name: str) -> Room | None:
     wanted = name.strip().casefold()
     for room in rooms:
-        if str(room.get("name", "")).strip().casefold() == wanted:
+        if (room.name or "").strip().casefold() == wanted:
             return room
     return None
 
 
-def _branches(matches: list[dict[str, Any]]) -> str:
-    return ", ".join(sorted({str(branch_name_of(m) or "no branch") for m in matches}))
+def _branches(matches: list[Room]) -> str:
+    return ", ".join(sorted({m.branch_name or "no branch" for m in matches}))
 
 
-def _type_problem(room: dict[str, Any]) -> str:
-    kind = room_type(room)
+def _type_problem(room: Room) -> str:
+    kind = room.type_name
     return "no type" if kind is None else f"type {kind} is not imported by HCP"
 
 
-def _labels_with_type(rooms: Sequence[dict[str, Any]]) -> str:
-    return names_list(f"{room_label(r)} ({room_type(r)})" for r in rooms)
+def _labels_with_type(rooms: Sequence[Room]) -> str:
+    return names_list(f"{r.label} ({r.type_name})" for r in rooms)
 
 
-def _per_room(items: Sequence[Any], step: Any) -> list[str]:
+def _per_room(items: Sequence[Item], step: Callable[[Item], str]) -> list[str]:
     """One remediation step per room, up to STEP_CAP, then a pointer to the full list."""
     steps = [topdesk_admin(step(item)) for item in items[:STEP_CAP]]
     if len(items) > STEP_CAP:
@@ -347,14 +329,3 @@ def _cut_off_note(rooms: RoomList) -> list[str]:
         notes.append(f"More than {rooms.cap} locations came back; only the first {rooms.cap} were checked.")
     return notes
 
-
-def _s(items: Any) -> str:
-    return "" if len(items) == 1 else "s"
-
-
-def _have(items: Any) -> str:
-    return "has" if len(items) == 1 else "have"
-
-
-def _them(items: Any) -> str:
-    return "it" if len(items) == 1 else "them"

@@ -3,7 +3,7 @@
 No single check records every location of the branch, but together they do:
 ``rooms.present`` keeps the rooms typed Room or Desk (or, when there are none,
 every other location) and ``rooms.typed`` keeps every location that is not
-typed Room or Desk; each list is capped (``_property_facts.EVIDENCE_CAP``) and
+typed Room or Desk; each list is capped (``_room_facts.EVIDENCE_CAP``) and
 the branch's location count is ``locations_in_branch``. ``rooms.reservable``
 adds "not reservable", ``rooms.branch_mismatch`` the rooms expected with
 ``--room`` that sit in another branch or nowhere. The rows are the union,

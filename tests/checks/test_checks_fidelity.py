@@ -7,8 +7,9 @@ states the verdict the data allows: the right one where the answer still carries
 
 from __future__ import annotations
 
-from topdesk_preflight.checks._property_facts import BRANCH_FIELDS, ROOM_FIELDS
-from topdesk_preflight.checks.person import PERSON_FIELDS
+from topdesk_preflight.checks._branch_facts import BRANCH_FIELDS
+from topdesk_preflight.checks._room_facts import ROOM_FIELDS
+from topdesk_preflight.checks._person_facts import PERSON_FIELDS
 from topdesk_preflight.model import Status
 from topdesk_preflight.sandbox.faults import Fault
 

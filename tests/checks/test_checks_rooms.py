@@ -230,12 +230,16 @@ def test_some_rooms_not_reservable_warn_and_name_them(sandbox_factory, run):
 
 
 def test_a_room_whose_answer_has_no_reservable_box_is_unknown_not_a_verdict():
-    from topdesk_preflight.checks._property_facts import reservable_flag
+    from topdesk_preflight.checks._room_facts import Room
+    from topdesk_preflight.checks._unknown import Unknown
+
+    def reservable_flag(record):
+        return Room.from_api(record).reservable
 
     assert reservable_flag({"reservationManagement": {"reservable": False}}) is False
     assert reservable_flag({"reservationManagement": {"reservable": True}}) is True
-    assert reservable_flag({}) is None  # the field was not returned: nothing is known
-    assert reservable_flag({"reservationManagement": None}) is None
+    assert isinstance(reservable_flag({}), Unknown)  # the field was not returned: nothing is known
+    assert isinstance(reservable_flag({"reservationManagement": None}), Unknown)
 
 
 def test_no_expected_rooms_given_is_not_checked_and_names_the_flag(sandbox_factory, run):
@@ -377,9 +381,9 @@ def test_a_large_tenant_costs_the_same_number_of_requests_as_a_small_one(sandbox
 
 def test_a_branch_with_more_rooms_than_the_cap_is_checked_up_to_the_cap_and_says_so(
         sandbox_factory, run, monkeypatch):
-    from topdesk_preflight.checks import _property_facts
+    from topdesk_preflight.checks import _room_facts
 
-    monkeypatch.setattr(_property_facts, "ROOM_FETCH_CAP", 3)
+    monkeypatch.setattr(_room_facts, "ROOM_FETCH_CAP", 3)
     sb = sandbox_factory("healthy")
     report = run(sb, PRESENT, TYPED)
     present = report.result(PRESENT)

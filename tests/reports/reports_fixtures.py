@@ -173,7 +173,7 @@ STATUSES = tuple(status.value for status in Status)
 
 def room(name: str, number: str, *, type_: str | None = "Room", reservable: bool = True,
          branch: str | None = "HQ Stockholm", problem: str | None = None) -> dict[str, Any]:
-    """A row as checks/_property_facts.room_row records it."""
+    """A row as checks/_room_facts.Room.row records it."""
     return {"name": name, "roomNumber": number, "branch": branch, "type": type_, "reservable": reservable,
             "hcp_imports": type_ in ROOM_TYPE_NAMES, "problem": problem}
 
