@@ -17,7 +17,7 @@ from attrs import field, frozen
 
 from topdesk_preflight import fiql
 from topdesk_preflight.context import Context, prefetch
-from topdesk_preflight.errors import BadResponseError
+from topdesk_preflight.errors import records_of
 
 #: Only names in the branch DTO (supporting files 2.7.11 ExtendedBranchDto): it has no ``archived``
 #: key, so archived branches are told apart by the ``archived`` FIQL filter (fidelity audit P3, P7).
@@ -114,8 +114,8 @@ def branch_lookup(ctx: Context) -> BranchLookup | None:
 
     def named(archived: bool) -> tuple[list[Branch], bool]:
         query = fiql.and_(fiql.eq("name", name), fiql.eq("archived", archived))
-        records = list_records(ctx.client.get_json("/branches", {"$fields": BRANCH_FIELDS, "query": query}),
-                               "/branches")
+        records = records_of(ctx.client.get_json("/branches", {"$fields": BRANCH_FIELDS, "query": query}),
+                             "/tas/api/branches")
         same = [b for b in map(Branch.from_api, records) if same_name(b.name, name)]
         if len(same) < len(records):
             ctx.client.detect(QUERY_IGNORED_DETECTED.format(path="/branches"))
@@ -159,12 +159,3 @@ def active_branch_names(ctx: Context, *, top: int, starting_with: str | None = N
         return []
     branches = [Branch.from_api(r) for r in results if isinstance(r, dict)]
     return [b.name for b in branches if b.name is not None]
-
-
-def list_records(data: Any, path: str) -> list[dict[str, Any]]:
-    """A list endpoint's records; 204 (None) is an empty list; anything else is a bad answer."""
-    if data is None:
-        return []
-    if isinstance(data, list) and all(isinstance(r, dict) for r in data):
-        return list(data)
-    raise BadResponseError(f"GET /tas/api{path} did not return a list of records", path=f"/tas/api{path}")

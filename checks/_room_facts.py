@@ -23,7 +23,7 @@ from attrs import field, frozen
 
 from topdesk_preflight import fiql
 from topdesk_preflight.checks._branch_facts import (
-    QUERY_IGNORED_DETECTED, Branch, archived_by, configured_branch, list_records,
+    QUERY_IGNORED_DETECTED, Branch, archived_by, configured_branch,
 )
 from topdesk_preflight.checks._unknown import Known, Unknown
 from topdesk_preflight.context import Context, prefetch
@@ -218,7 +218,7 @@ def branch_rooms(ctx: Context) -> RoomList | None:
         if response.status == 206:
             records = _legacy_pages(ctx, query, cap)
         else:
-            records = list_records(ctx.client.decode(response), "/locations")
+            records = records_of(ctx.client.decode(response), "/tas/api/locations")
         found = [Room.from_api(r) for r in records]
         # The filter already excludes archived rooms and other branches' rooms; both are checked
         # again here, because a TOPdesk that ignores ``query`` answers with every location.
