@@ -20,7 +20,7 @@ from topdesk_preflight.checks._api_facts import VersionAnswer, product_version_r
 from topdesk_preflight.checks._unknown import Unknown
 from topdesk_preflight.context import Context
 from topdesk_preflight.errors import TopdeskError
-from topdesk_preflight.model import EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION, CheckResult
+from topdesk_preflight.model import EVIDENCE_API_VERSION, EVIDENCE_PRODUCT_VERSION, CheckResult
 from topdesk_preflight.registry import check
 from topdesk_preflight.vocabulary import topdesk_version_words
 
@@ -56,7 +56,7 @@ def reachable(ctx: Context) -> CheckResult:
             return CheckResult.failed(
                 f"{answer.path} answered JSON without a version: this URL is not TOPdesk's REST API.",
                 evidence=evidence, remediation=_wrong_url_steps(ctx))
-        evidence[EVIDENCE_TOPDESK_VERSION] = version
+        evidence[EVIDENCE_API_VERSION] = version
         product = _product_version(ctx, evidence)
         which = topdesk_version_words(product, version)  # "TOPdesk 16.6.7 (REST API 3.7.4)", as every output
         return CheckResult.passed(

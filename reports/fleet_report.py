@@ -82,7 +82,10 @@ def _tenant_dict(run: "FleetRun", outcome: "TenantOutcome", base_dir: str | os.P
         "duration_s": outcome.duration_s,
         "checked_at": iso_utc(outcome.checked_at) if outcome.checked_at else None,
         "position": outcome.tenant.position,
-        "topdesk_version": outcome.report.target.topdesk_version if outcome.report else None,
+        "product_version": outcome.report.target.product_version if outcome.report else None,
+        "api_version": outcome.report.target.api_version if outcome.report else None,
+        # deprecated: the api_version under its old name, which read as TOPdesk's own version
+        "topdesk_version": outcome.report.target.api_version if outcome.report else None,
         "requests": outcome.requests,
         "redacted": outcome.tenant.redact,
         "reports": {"json": _relative(outcome.json_path, base_dir),

@@ -157,8 +157,8 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
             "email": target.email,
             "branch": target.branch,
             "product_version": target.product_version,  # TOPdesk's own version: "TOPdesk 16.6.7"
-            "api_version": target.topdesk_version,  # its REST API's: "(REST API 3.7.4)"
-            "topdesk_version": target.topdesk_version,  # deprecated: the api_version under its old, ambiguous name
+            "api_version": target.api_version,  # its REST API's: "(REST API 3.7.4)"
+            "topdesk_version": target.api_version,  # deprecated: the api_version under its old, ambiguous name
         }),
         "summary": {
             "ready": report.ready,
@@ -169,7 +169,7 @@ def to_json_dict(report: "Report") -> dict[str, Any]:
             "duration_s": json_safe(float(report.duration_s)),
         },
         "ticket": json_safe({
-            "topdesk_version": ticket.topdesk_version,
+            "topdesk_version": ticket.api_version,
             "failed_steps": list(ticket.failed_steps),
             "errors": list(ticket.errors),
             "operator_email": ticket.operator_email,

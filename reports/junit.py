@@ -117,9 +117,9 @@ def build_junit(report: "Report") -> ET.Element:
     for key, value in (("url", report.target.url), ("readiness", report.readiness),
                        ("tool", f"{report.tool_name} {report.tool_version}"),
                        ("product_version", report.target.product_version or "unknown"),
-                       ("api_version", report.target.topdesk_version or "unknown"),
+                       ("api_version", report.target.api_version or "unknown"),
                        # deprecated, as in the JSON report: the REST API's version under a name read as TOPdesk's
-                       ("topdesk_version", report.target.topdesk_version or "unknown")):
+                       ("topdesk_version", report.target.api_version or "unknown")):
         ET.SubElement(properties, "property", {"name": key, "value": _message(value)})
     outcomes = [_testcase(suite, result) for result in report.results]
     totals = {

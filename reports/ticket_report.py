@@ -47,7 +47,7 @@ def topdesk_version_text(report: "Report") -> str:
     The words are those of :func:`topdesk_version_words`, which the api.reachable summary uses too; each
     version is one line of at most 80 characters here, since both came from the server.
     """
-    product, api = report.target.product_version, report.ticket.topdesk_version
+    product, api = report.target.product_version, report.ticket.api_version
     return topdesk_version_words(product and one_line(product, 80), api and one_line(api, 80))
 
 

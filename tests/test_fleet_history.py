@@ -228,7 +228,7 @@ def test_what_each_tenant_row_records(nights):
     row = db.execute("SELECT * FROM results WHERE name = 'Acme'").fetchone()
     acme = next(o for o in run.outcomes if o.tenant.name == "Acme")
     assert (row["readiness"], row["url"], row["slug"]) == ("ready", acme.tenant.url, "acme")
-    assert row["topdesk_version"] == acme.report.target.topdesk_version and row["topdesk_version"]
+    assert row["topdesk_version"] == acme.report.target.api_version and row["topdesk_version"]
     assert row["requests"] == acme.requests > 0 and row["duration_s"] == acme.duration_s
     summaries = {r[0]: r[1] for r in db.execute(
         "SELECT check_id, text FROM checks JOIN texts ON texts.id = summary_id WHERE result_id = ?", (row["id"],))}

@@ -75,6 +75,13 @@ def test_a_fleet_run_writes_a_metrics_file_prometheus_parses_with_a_series_per_t
     info = metrics["topdesk_preflight_tenant_info"]
     assert all(dict(labels)["url"].startswith("https://127.0.0.1:") and dict(labels)["topdesk_version"]
                for labels in info)
+    # TOPdesk's own version and its REST API's apart, as every other output says them ("TOPdesk 16.6.7
+    # (REST API 3.7.4)"); topdesk_version stays, deprecated, for the dashboards that read it.
+    for labels in map(dict, info):
+        assert labels["product_version"] and labels["api_version"] == labels["topdesk_version"]
+        assert labels["product_version"] != labels["api_version"]
+    [acme_info] = [dict(labels) for labels in info if dict(labels)["tenant"] == "Acme"]
+    assert (acme_info["product_version"], acme_info["api_version"]) == (acme["product_version"], acme["api_version"])
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # the exporter runs as its own user
     umask = os.umask(0o022)

@@ -30,7 +30,7 @@ def result(check_id, status, deps=(), **kwargs):
 def report(*results, **kwargs):
     return Report(tool_name="topdesk-preflight", tool_version="0", generated_at=datetime.now(timezone.utc),
                   target=Target(url="https://acme.topdesk.net", username="hcp-svc", email="hcp@acme.example",
-                                topdesk_version="3.7.4"), results=results, **kwargs)
+                                api_version="3.7.4"), results=results, **kwargs)
 
 
 THREE_CAUSES = report(
@@ -89,7 +89,7 @@ def test_ticket_holds_what_the_guide_asks_for():
                  result("permissions.group", "pass", evidence={"permission_groups": ["HCP integration"]}),
                  result("rooms.typed", "fail"), result("rooms.present", "fail"))
     ticket = rep.ticket
-    assert ticket.topdesk_version == "3.7.4"
+    assert ticket.api_version == "3.7.4"
     assert ticket.failed_steps == ("guide of rooms.typed", "guide of rooms.present")
     assert ticket.errors == ("rooms.typed: rooms.typed fail", "rooms.present: rooms.present fail")
     assert ticket.operator_email == "svc@acme.example"

@@ -62,7 +62,7 @@ class TestTheReport:
         results = [result("api.reachable", Status.PASS, topdesk_version="3.7.4", product_version="16.6.7")]
         report = assemble_report(settings(insecure=True), results, started=time.monotonic() - 1.5,
                                  generated_at=NOW, detections=["refused $fields"])
-        assert (report.target.topdesk_version, report.target.product_version) == ("3.7.4", "16.6.7")
+        assert (report.target.api_version, report.target.product_version) == ("3.7.4", "16.6.7")
         assert INSECURE_WARNING in report.warnings
         assert report.detected == ("refused $fields",) and report.duration_s >= 1.5
         assert report.generated_at == NOW and report.results == tuple(results)

@@ -346,7 +346,7 @@ def _rows(outcome: "TenantOutcome", today: date) -> tuple[tuple[object, ...], li
         return masked[:SUMMARY_LIMIT]
 
     row = (tenant.slug, tenant.name, tenant.url, checked_at, outcome.readiness, clean(outcome.error),
-           report.target.topdesk_version if report else None, report.target.product_version if report else None,
+           report.target.api_version if report else None, report.target.product_version if report else None,
            expires.isoformat() if expires else None, None if expires is None else (expires - today).days,
            outcome.duration_s, outcome.requests)
     checks = [] if report is None else [

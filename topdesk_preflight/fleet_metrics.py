@@ -20,7 +20,9 @@ base units (seconds, and days only where the name says so), named
 ``topdesk_preflight_duration_seconds``             how long the tenant's run took
 ``topdesk_preflight_requests``                     requests the run sent
 ``topdesk_preflight_last_run_timestamp_seconds``   when the tenant was last checked
-``topdesk_preflight_tenant_info{url, topdesk_version}``   always 1: the info-metric idiom
+``topdesk_preflight_tenant_info{url, product_version, api_version, topdesk_version}``   always 1: the
+info-metric idiom; ``product_version`` is TOPdesk's (16.6.7), ``api_version`` its REST API's (3.7.4), and
+``topdesk_version`` the API's again, under the name it had before (deprecated: it read as TOPdesk's)
 
 and for the whole run ``topdesk_preflight_fleet_tenants{readiness}``,
 ``..._fleet_duration_seconds``, ``..._fleet_last_run_timestamp_seconds`` and, with
@@ -131,7 +133,8 @@ def render_metrics(summary: dict[str, Any]) -> str:
                 tenant=row["name"])
     for row in summary["tenants"]:
         out.add("tenant_info", "Always 1; the labels say where the tenant is and which TOPdesk it runs.", 1,
-                tenant=row["name"], url=row["url"], topdesk_version=row.get("topdesk_version") or "")
+                tenant=row["name"], url=row["url"], product_version=row.get("product_version") or "",
+                api_version=row.get("api_version") or "", topdesk_version=row.get("topdesk_version") or "")
     _fleet_series(out, summary)
     return out.text()
 

@@ -33,7 +33,7 @@ class Entry:
     checked_at: datetime
     readiness: str
     broken: tuple[str, ...]
-    topdesk_version: str | None  # the REST API's version (/version), as the report's target keeps it
+    api_version: str | None  # the REST API's version (/version); the history's column topdesk_version
     error: str | None
     run_status: str  # complete, interrupted, running
     product_version: str | None = None  # TOPdesk's own (/productVersion)
@@ -41,9 +41,9 @@ class Entry:
     @property
     def version_text(self) -> str | None:
         """``TOPdesk 16.6.7 (REST API 3.7.4)``, the words every output uses, or None when neither is known."""
-        if not (self.product_version or self.topdesk_version):
+        if not (self.product_version or self.api_version):
             return None
-        return topdesk_version_words(self.product_version, self.topdesk_version)
+        return topdesk_version_words(self.product_version, self.api_version)
 
 
 @frozen

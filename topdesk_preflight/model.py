@@ -184,7 +184,9 @@ class Target:
     username: str
     email: str | None = None
     branch: str | None = None
-    topdesk_version: str | None = None
+    #: The REST API's version (``/tas/api/version``, e.g. 3.7.4); the JSON also keeps it as the deprecated
+    #: ``target.topdesk_version``. TOPdesk's own version is ``product_version`` (e.g. 16.6.7).
+    api_version: str | None = None
     product_version: str | None = None
 
 
@@ -192,7 +194,7 @@ class Target:
 class Ticket:
     """Exactly what the vendor guide asks a customer to put in a support ticket."""
 
-    topdesk_version: str | None
+    api_version: str | None  # the JSON's ticket.topdesk_version (schema 1 keeps the ticket object closed)
     failed_steps: tuple[str, ...]
     errors: tuple[str, ...]
     operator_email: str | None
@@ -202,7 +204,7 @@ class Ticket:
 # Evidence keys that feed the ticket block; checks that learn these facts set them.
 EVIDENCE_OPERATOR_EMAIL = "operator_email"
 EVIDENCE_PERMISSION_GROUPS = "permission_groups"
-EVIDENCE_TOPDESK_VERSION = "topdesk_version"
+EVIDENCE_API_VERSION = "topdesk_version"  # api.reachable's evidence key, named before the words were fixed
 EVIDENCE_PRODUCT_VERSION = "product_version"
 
 
@@ -336,7 +338,7 @@ class Report:
                 steps.append(result.guide_section)
         groups = self._evidence(EVIDENCE_PERMISSION_GROUPS) or ()
         return Ticket(
-            topdesk_version=self.target.topdesk_version,
+            api_version=self.target.api_version,
             failed_steps=tuple(steps),
             errors=tuple(f"{r.id}: {r.summary}" for r in failed),
             operator_email=self._evidence(EVIDENCE_OPERATOR_EMAIL) or self.target.email,

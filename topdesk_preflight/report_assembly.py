@@ -122,7 +122,7 @@ def apply_silences(results: list[CheckResult], silences: Sequence[Any],
 
 
 def _target(settings: "Settings", results: list[CheckResult]) -> Target:
-    from topdesk_preflight.model import EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION
+    from topdesk_preflight.model import EVIDENCE_API_VERSION, EVIDENCE_PRODUCT_VERSION
 
     def first(key: str) -> Any:
         for result in results:
@@ -131,5 +131,5 @@ def _target(settings: "Settings", results: list[CheckResult]) -> Target:
         return None
 
     return Target(url=settings.url, username=settings.username, email=settings.email,
-                  branch=settings.branch, topdesk_version=first(EVIDENCE_TOPDESK_VERSION),
+                  branch=settings.branch, api_version=first(EVIDENCE_API_VERSION),
                   product_version=first(EVIDENCE_PRODUCT_VERSION))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from topdesk_preflight.model import Actor, EVIDENCE_PRODUCT_VERSION, EVIDENCE_TOPDESK_VERSION, Status
+from topdesk_preflight.model import Actor, EVIDENCE_API_VERSION, EVIDENCE_PRODUCT_VERSION, Status
 from topdesk_preflight.sandbox.faults import Fault
 
 VERSION = "/tas/api/version"
@@ -13,7 +13,7 @@ def test_a_healthy_instance_passes_and_reports_both_versions(sandbox_factory, ru
     report = run(sb, "api.reachable")
     api = report.result("api.reachable")
     assert api.status is Status.PASS
-    assert api.evidence[EVIDENCE_TOPDESK_VERSION] == sb.state.version
+    assert api.evidence[EVIDENCE_API_VERSION] == sb.state.version
     assert api.evidence[EVIDENCE_PRODUCT_VERSION] == "16.6.7"
     assert api.summary == f"TOPdesk's REST API answers: TOPdesk 16.6.7 (REST API {sb.state.version})."
     assert report.target.product_version == "16.6.7"
@@ -35,7 +35,7 @@ def test_a_refused_login_with_a_json_body_still_proves_the_url(sandbox_factory, 
     assert api.status is Status.PASS
     assert "refused the login" in api.summary and "401" in api.summary
     assert api.evidence["status"] == 401
-    assert EVIDENCE_TOPDESK_VERSION not in api.evidence
+    assert EVIDENCE_API_VERSION not in api.evidence
     assert any("needs a login" in d for d in api.details)
 
 

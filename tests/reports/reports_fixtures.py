@@ -49,7 +49,7 @@ def get(path: str, status: int | None = 200, *, error: str | None = None) -> Req
 def _target(**changes: Any) -> Target:
     values: dict[str, Any] = {"url": "https://acme.topdesk.net", "username": "hcp-svc",
                               "email": "hcp@acme.com", "branch": "HQ Stockholm",
-                              "topdesk_version": "3.7.2", "product_version": "2024.3"}
+                              "api_version": "3.7.2", "product_version": "2024.3"}
     values.update(changes)
     return Target(**values)
 
@@ -156,7 +156,7 @@ def hostile_report() -> Report:
         identify(CheckResult.passed(f"Fine{ESCAPE_SEQUENCE}."), "network.dns", "The URL's host resolves",
                  "HCP cannot connect"),
     ]
-    target = _target(branch=HOSTILE_ROOM, topdesk_version=f"3.7{ESCAPE_SEQUENCE}",
+    target = _target(branch=HOSTILE_ROOM, api_version=f"3.7{ESCAPE_SEQUENCE}",
                      product_version=LONG_NAME)
     return Report("topdesk-preflight", "1.0.0", GENERATED_AT, target, results, duration_s=0.5,
                   warnings=[f"warning {HOSTILE_ROOM}"], settings=public_settings(branch=HOSTILE_ROOM))

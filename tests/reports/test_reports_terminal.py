@@ -301,7 +301,7 @@ def test_permission_groups_are_none_linked_only_when_they_were_read(status, grou
     (None, None, "(unknown)"),
 ])
 def test_the_topdesk_version_is_the_products_with_the_rest_apis_in_brackets(product, api, shown):
-    text = ticket_text(_report_with([], product_version=product, topdesk_version=api))
+    text = ticket_text(_report_with([], product_version=product, api_version=api))
     assert f"TOPdesk version: {shown}\n" in text
 
 
