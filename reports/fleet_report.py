@@ -111,7 +111,8 @@ def fleet_to_json_dict(run: "FleetRun", base_dir: str | os.PathLike[str] = ".") 
             "index": run.shard.index, "count": run.shard.count, "tenants_total": run.tenants_total},
         "history": None if run.history_run is None else {"run": run.history_run,
                                                          "file": _relative(run.history_path, base_dir),
-                                                         "cpu_s": run.history_cpu_s},
+                                                         "cpu_s": run.history_cpu_s,
+                                                         **_forgotten(run.history_forgotten)},
         "changes": None if run.changes is None else changes_to_json(run.changes),
         "expiry_warning_days": run.expiry_warning_days,
         "expiring_passwords": [
@@ -230,10 +231,29 @@ def summary_lines(run: "FleetRun | Summary", *, color: bool = False,
                  *table_lines(summary, color=color), "", totals]
     else:
         lines = ["", *table_lines(summary, color=color), "", totals, "", *expiry_lines(summary, color=color)]
-    lines += _redaction_lines(summary)
+    lines += _redaction_lines(summary) + _retention_lines(summary)
     if paths:
         lines += ["", "Fleet summary:", *[f"  {os.fspath(p)}" for p in paths]]
     return lines
+
+
+def _forgotten(forgotten: tuple[int, int, int] | None) -> dict[str, Any]:
+    if forgotten is None:
+        return {}
+    keep_days, results, runs = forgotten
+    return {"keep_days": keep_days, "forgotten": {"results": results, "runs": runs}}
+
+
+def _retention_lines(summary: Summary) -> list[str]:
+    """With ``--history-keep``: what the history forgot, so a shrinking timeline is never a surprise."""
+    history = summary.get("history") or {}
+    if "keep_days" not in history:
+        return []
+    gone = history["forgotten"]
+    what = (f"forgot {plural(gone['results'], 'tenant result')} of {plural(gone['runs'], 'run')} older than that"
+            if gone["results"] or gone["runs"] else "nothing was older")
+    return ["", f"History: kept the last {plural(history['keep_days'], 'day')} and each tenant's latest result; "
+                f"{what}."]
 
 
 def _redaction_lines(summary: Summary) -> list[str]:

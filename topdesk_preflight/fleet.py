@@ -126,6 +126,8 @@ class FleetRun:
     history_run: str | None = None
     history_path: Path | None = None
     history_cpu_s: float = 0.0  # the CPU seconds recording and comparing cost this run
+    #: With ``--history-keep DAYS``: (DAYS, results forgotten, runs forgotten) after this run was recorded.
+    history_forgotten: tuple[int, int, int] | None = None
     shard: "Shard | None" = None  # with ``--shard I/N``: which part of the targets file this run checked
     tenants_total: int | None = None  # with a shard: how many tenants the whole targets file lists
     fail_on: str = "fail"  # "change": the exit code says only what got worse (see exit_code_for)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--history", metavar="PATH.sqlite",
                         help="record this run in an SQLite history (created if missing) and lead the summary "
                              "with what changed since each tenant's previous run")
+    parser.add_argument("--history-keep", type=int, metavar="DAYS",
+                        help="with --history: after the run, forget results older than DAYS days (each "
+                             "tenant's latest is always kept), so a nightly job's file stops growing")
     parser.add_argument("--metrics", metavar="PATH.prom",
                         help="also write the run as Prometheus metrics (text format, for node_exporter's "
                              "textfile collector), atomically")
@@ -174,6 +177,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.fail_on == "change" and not args.history:
         raise SettingsError("--fail-on change needs --history PATH.sqlite: without a history there is no "
                             "previous run to compare with.")
+    if args.history_keep is not None and not args.history:
+        raise SettingsError("--history-keep needs --history PATH.sqlite: it says how long that file keeps results.")
+    if args.history_keep is not None and not 1 <= args.history_keep <= 36_500:
+        raise SettingsError(f"--history-keep must be a number of days from 1 to 36500, not {args.history_keep}.")
     shard = parse_shard(args.shard) if args.shard is not None else None
     args.workers = _workers(args.workers)
     tenants = load_targets(args.targets, expiry_warning_days=args.expiry_warning_days, redact=args.redact,
@@ -265,8 +272,13 @@ def _checked(tenants: "list[Tenant]", args: argparse.Namespace, *, history: "His
         if history is not None and run_uid is not None:
             changes = history.changes(run.outcomes, run_uid, today=today, window_days=window)
             history.finish_run(run_uid)
+            forgotten = None
+            if args.history_keep is not None:
+                results, runs = history.forget_before(datetime.now(UTC) - timedelta(days=args.history_keep))
+                forgotten = (args.history_keep, results, runs)
             run = attrs.evolve(run, history_run=run_uid, history_path=Path(args.history), fail_on=args.fail_on,
-                               changes=changes, history_cpu_s=round(history.cpu_seconds, 3))
+                               changes=changes, history_cpu_s=round(history.cpu_seconds, 3),
+                               history_forgotten=forgotten)
     except BaseException:
         if history is not None and run_uid is not None:
             _finish_quietly(history, run_uid)

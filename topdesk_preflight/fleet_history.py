@@ -243,6 +243,34 @@ class History:
         with self._lock:
             self._db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE uid = ?", (status, _now(), run_uid))
 
+    def forget_before(self, cutoff: datetime) -> tuple[int, int]:
+        """Delete the results checked before ``cutoff``, but each tenant's latest; then the runs left empty.
+
+        ``fleet --history-keep DAYS`` calls it after a run is recorded, so a nightly job's file
+        stops growing (SQLite reuses the freed pages; ``VACUUM`` would shrink it). A tenant's
+        latest result always stays, however old: the next run compares with it, and "broken
+        since" can then only reach back as far as what is kept. One transaction: all or nothing.
+        Returns (results, runs) deleted.
+        """
+        old = ("SELECT id FROM results WHERE checked_at < ? AND id NOT IN "
+               "(SELECT id FROM results AS r WHERE checked_at = "
+               "(SELECT MAX(checked_at) FROM results WHERE slug = r.slug))")
+        when = cutoff.astimezone(UTC).isoformat(timespec="microseconds")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(f"DELETE FROM checks WHERE result_id IN ({old})", (when,))
+                results = self._db.execute(f"DELETE FROM results WHERE id IN ({old})", (when,)).rowcount
+                runs = self._db.execute("DELETE FROM runs WHERE status != 'running' AND COALESCE(finished_at, "
+                                        "started_at) < ? AND uid NOT IN (SELECT run_uid FROM results)",
+                                        (when,)).rowcount
+                self._db.execute("DELETE FROM texts WHERE id NOT IN (SELECT summary_id FROM checks)")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return results, runs
+
     def record(self, run_uid: str, outcome: "TenantOutcome", *, today: date) -> bool:
         """Write one tenant's result in one transaction; False (and noted in ``failures``) if it could not be."""
         started = time.thread_time()
