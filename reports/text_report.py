@@ -105,18 +105,20 @@ def unassessed(report: "Report") -> list["CheckResult"]:
     return [r for r in report.results if r.status.value == "error" and r.silenced is None]
 
 
-def _wrap(text: str, width: int | None, *, indent: int | str = 0, first: str = "") -> list[str]:
+def wrap_text(text: str, width: int | None, *, indent: int | str = 0, first: str = "",
+          break_long_words: bool = True) -> list[str]:
     """``first + text`` as lines of at most ``width`` columns, continuing under ``indent``.
 
     ``indent`` is a column count or the prefix itself. ``width=None`` keeps one
     logical line (for a caller that wraps by itself). Words are never split
-    unless one alone is wider than the line (a URL, a very long name).
+    unless one alone is wider than the line (a very long name), and then only with
+    ``break_long_words``: the demo's banner keeps a URL whole, so it can be pasted.
     """
     if width is None:
         return [first + text]
     hang = " " * indent if isinstance(indent, int) else indent
     lines = textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=hang,
-                          break_on_hyphens=False, break_long_words=True)
+                          break_on_hyphens=False, break_long_words=break_long_words)
     return lines or [first.rstrip()]
 
 
@@ -273,7 +275,7 @@ def summary_lines(report: "Report", *, color: bool, paths: Sequence[str | os.Pat
     Without ``width`` each item stays one line, for a caller that wraps.
     """
     def add(text: str, *, indent: int | str = 0, first: str = "", paint: str | None = None) -> None:
-        for line in _wrap(text, width, indent=indent, first=first):
+        for line in wrap_text(text, width, indent=indent, first=first):
             lines.append(_paint(line, paint, color) if paint else line)
 
     lines: list[str] = [""]
@@ -331,7 +333,7 @@ def _tagged(status: str, text: str, *, color: bool, width: int | None, indent: i
     """``TAG   text`` wrapped under the text, the tag coloured on the first line only."""
     pad = " " * indent
     tag = status_tag(status, color=False, marks=marks)
-    wrapped = _wrap(text, width, first=f"{pad}{tag} ", indent=indent + len(tag) + 1)
+    wrapped = wrap_text(text, width, first=f"{pad}{tag} ", indent=indent + len(tag) + 1)
     head = wrapped[0]
     if color:
         head = pad + status_tag(status, color=True, marks=marks) + head[len(pad) + len(tag):]
@@ -348,18 +350,18 @@ def _problem_lines(problem: "Problem", *, color: bool, width: int | None = None,
                     color=color, width=width, marks=marks)
     for cause in problem.causes[1:]:
         other = cause.result
-        lines += _wrap(f"{one_line(other.id, 80)} ({other.status.value}): "
+        lines += wrap_text(f"{one_line(other.id, 80)} ({other.status.value}): "
                        f"{one_line(other.summary, _BLOCK_LIMIT)}{_change_suffix(other)}",
                        width, first=f"{base}Same fix: ", indent=len(base) + 10)
     if problem.guide_sections:
-        lines += _wrap(one_line("; ".join(problem.guide_sections), 300), width, first=f"{base}Guide: ",
+        lines += wrap_text(one_line("; ".join(problem.guide_sections), 300), width, first=f"{base}Guide: ",
                        indent=len(base) + 7)
     for number, step in enumerate(problem.steps, start=1):
         first = f"{base}{number}. "
-        lines += _wrap(one_line(step, _BLOCK_LIMIT), width, first=first, indent=len(first))
+        lines += wrap_text(one_line(step, _BLOCK_LIMIT), width, first=first, indent=len(first))
     if problem.blocked:
         names = ", ".join(one_line(b.id, 80) for b in problem.blocked)
-        lines += _wrap(names, width, first=f"{base}Blocks {plural(len(problem.blocked), 'check')} "
+        lines += wrap_text(names, width, first=f"{base}Blocks {plural(len(problem.blocked), 'check')} "
                                            "(skipped until fixed): ", indent=len(base) + 2)
     for warning in problem.explains:
         lines += _tagged("warn", f"{one_line(warning.id, 80)}: {one_line(warning.summary, _BLOCK_LIMIT)} "

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import textwrap
 from typing import Any, Callable, Iterator, Mapping, TextIO
 
 import attrs
@@ -116,10 +115,9 @@ def _is_the_example(silence: Any) -> bool:
 
 def _wrapped(text: str, stream: TextIO) -> list[str]:
     """``text`` wrapped to the terminal's width under its "Demo: " label; a URL is never broken."""
-    from topdesk_preflight.reports.text_report import terminal_width
+    from topdesk_preflight.reports.text_report import wrap_text, terminal_width
 
-    return textwrap.wrap(text, terminal_width(stream) - 1, subsequent_indent="      ", break_long_words=False,
-                         break_on_hyphens=False) or [text]
+    return wrap_text(text, terminal_width(stream) - 1, indent=len("Demo: "), break_long_words=False)
 
 
 @contextlib.contextmanager
