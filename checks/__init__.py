@@ -16,6 +16,8 @@ from topdesk_preflight.checks import (  # noqa: F401  (imported for registration
     room_types,
     rooms,
 )
+from topdesk_preflight.context import PREFETCHES
 from topdesk_preflight.registry import REGISTRY
 
 REGISTRY.validate()
+REGISTRY.validate_prefetches(PREFETCHES.values())

@@ -105,3 +105,16 @@ def test_the_built_in_catalogue_is_valid_and_holds_the_design_ids():
     for s in registry:
         assert s.title and s.guide, f"{s.id} needs a title and the guide section it verifies"
         assert s.func.__doc__, f"{s.id} needs a docstring saying why it matters"
+
+
+def test_a_prefetch_for_a_check_that_does_not_exist_is_refused_at_import():
+    """A typo in used_by would never start the prefetch: the run only gets slower, which no verdict shows."""
+    from topdesk_preflight.context import PREFETCHES, Prefetch
+
+    registry = Registry()
+    registry.add(spec("rooms.present"))
+    registry.validate_prefetches([Prefetch(name="rooms", fetch=lambda ctx: None, used_by=("rooms.present",))])
+    with pytest.raises(RegistryError, match=r"prefetch rooms is used by unknown check\(s\) rooms\.presnt"):
+        registry.validate_prefetches([Prefetch(name="rooms", fetch=lambda ctx: None,
+                                               used_by=("rooms.present", "rooms.presnt"))])
+    load_catalogue().validate_prefetches(PREFETCHES.values())  # the real catalogue's prefetches all apply

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from attrs import field, frozen
 
 if TYPE_CHECKING:  # pragma: no cover
-    from topdesk_preflight.context import Context
+    from topdesk_preflight.context import Context, Prefetch
     from topdesk_preflight.model import CheckResult
 
 CheckFunction = Callable[["Context"], "CheckResult"]
@@ -128,6 +128,18 @@ class Registry:
 
         for spec in self:
             visit(spec.id, [spec.id])
+
+    def validate_prefetches(self, prefetches: Iterable["Prefetch"]) -> None:
+        """Refuse a prefetch whose ``used_by`` names no check: a typo would silently never start it.
+
+        Nothing would break, the run would only get slower (the fact fetched when its check's
+        turn comes, not at the start), which no test of a verdict notices; so it is refused here,
+        at import, like an unknown prerequisite.
+        """
+        for item in prefetches:
+            unknown = [check_id for check_id in item.used_by if check_id not in self._specs]
+            if unknown:
+                raise RegistryError(f"prefetch {item.name} is used by unknown check(s) {', '.join(unknown)}")
 
     def select(self, only: Iterable[str] = (), skip: Iterable[str] = ()) -> list[CheckSpec]:
         """The checks to run, in catalogue order.
