@@ -143,3 +143,22 @@ class TestTheTableDrivesEverySource:
         assert tenant.settings.ca_bundle == str(tmp_path / "ca.pem")
         assert {f.name for f in FIELDS.values() if f.kind is Kind.PATH and f.fleet is not Fleet.NO} == {
             "ca_bundle", "redaction_map"}
+
+
+class TestATypoInAFileKeyIsNamedWithWhatWasMeant:
+    def test_in_the_config_file(self, tmp_path):
+        config = tmp_path / "c.toml"
+        config.write_text('brnach = "HQ"\ncolour = "red"\n', encoding="utf-8")
+        with pytest.raises(SettingsError, match=r"Unknown settings in .*: brnach, colour\. Did you mean branch for "
+                                                r"brnach\? See --help"):
+            load(config_path=str(config))
+
+    def test_in_a_tenant_of_the_targets_file(self, tmp_path):
+        with pytest.raises(SettingsError, match=r"has 1 unknown key: brnach; a tenant may set .*\. Did you mean "
+                                                r"branch for brnach\?$"):
+            targets(tmp_path, "brnach = 'B'\n")
+
+    def test_nothing_is_guessed_for_a_key_like_no_setting(self, tmp_path):
+        with pytest.raises(SettingsError) as caught:
+            targets(tmp_path, "colour = 'red'\n")
+        assert "Did you mean" not in str(caught.value)

@@ -47,7 +47,7 @@ from attrs import field, frozen
 from topdesk_preflight.settings import (
     Secret, Settings, SettingsError, basic_auth_problem, read_password_file, refuse_secret_keys,
 )
-from topdesk_preflight.settings_fields import FIELDS, Fleet, Kind, fleet_fields
+from topdesk_preflight.settings_fields import FIELDS, Fleet, Kind, did_you_mean, fleet_fields
 from topdesk_preflight.vocabulary import plural
 
 #: The keys a targets file may give besides the settings of the table: the tenant's name and where its
@@ -125,7 +125,8 @@ def load_targets(path: str | os.PathLike[str], *, environ: Mapping[str, str] | N
     unknown = sorted(set(defaults) - _DEFAULT_KEYS)
     if unknown:
         raise SettingsError(f"{source!r} has {plural(len(unknown), 'unknown or per-tenant-only default')}: "
-                            f"{', '.join(unknown)}; defaults may set {', '.join(sorted(_DEFAULT_KEYS))}.")
+                            f"{', '.join(unknown)}; defaults may set {', '.join(sorted(_DEFAULT_KEYS))}."
+                            + did_you_mean(unknown, _DEFAULT_KEYS))
     if not isinstance(raw_tenants, list) or not raw_tenants:
         raise SettingsError(f"The targets file {source!r} lists no tenants: add [[tenant]] tables with "
                             "name, url, username and password_env (or password_file).")
@@ -189,7 +190,8 @@ def _tenant(raw: dict[str, Any], *, label: str, base: Path, env: Mapping[str, st
     unknown = sorted(set(raw) - _TENANT_KEYS)
     if unknown:
         raise SettingsError(f"{label[0].upper()}{label[1:]} has {plural(len(unknown), 'unknown key')}: "
-                            f"{', '.join(unknown)}; a tenant may set {', '.join(sorted(_TENANT_KEYS))}.")
+                            f"{', '.join(unknown)}; a tenant may set {', '.join(sorted(_TENANT_KEYS))}."
+                            + did_you_mean(unknown, _TENANT_KEYS))
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise SettingsError(f"{label} needs a name = \"...\".")

@@ -34,7 +34,7 @@ from topdesk_preflight.settings_values import is_secret_key as is_secret_key
 from topdesk_preflight.settings_values import normalize_url as normalize_url
 from topdesk_preflight.settings_values import read_password_file as read_password_file
 from topdesk_preflight.settings_values import refuse_secret_keys as refuse_secret_keys
-from topdesk_preflight.settings_fields import CONFIG_ALIASES, ENV_PREFIX, FIELDS, check_all
+from topdesk_preflight.settings_fields import CONFIG_ALIASES, ENV_PREFIX, FIELDS, check_all, did_you_mean
 from topdesk_preflight.settings_values import (
     _optional_secret,
     _parse_date,
@@ -214,10 +214,11 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = 
     env = os.environ if environ is None else environ
     config_path = config_path or flags.get("config") or env.get(ENV_PREFIX + "CONFIG")
     config = _read_config(config_path) if config_path else {}
-    unknown = set(config) - set(FIELDS) - {"app_password_file", "silence", "targets"}
+    allowed = {*FIELDS, *CONFIG_ALIASES, "app_password_file", "silence", "targets"}
+    unknown = sorted(set(config) - allowed)
     if unknown:
         raise SettingsError(f"Unknown setting{'' if len(unknown) == 1 else 's'} in {config_path!r}: "
-                            f"{', '.join(sorted(unknown))}. "
+                            f"{', '.join(unknown)}.{did_you_mean(unknown, allowed)} "
                             "See --help for the names.")
     values = _merged(flags, env, config, str(config_path))
     if not values.get("url"):

@@ -244,6 +244,20 @@ def fleet_fields(*scopes: Fleet) -> tuple[SettingField, ...]:
     return tuple(f for f in FIELDS.values() if f.fleet in scopes)
 
 
+def did_you_mean(unknown: Iterable[str], known: Iterable[str]) -> str:
+    """`` Did you mean branch for brnach?`` for the unknown keys that look like a known one; else ``""``.
+
+    A file's key with a typo is the likeliest mistake in it, and the list of every valid name
+    that follows does not point at the one that was meant.
+    """
+    import difflib
+
+    names = sorted(known)
+    guesses = [f"{match[0]} for {key}" for key in unknown
+               for match in [difflib.get_close_matches(key, names, n=1, cutoff=0.75)] if match]
+    return f" Did you mean {', '.join(guesses)}?" if guesses else ""
+
+
 def check_all(values: Iterable[tuple[str, Any]]) -> None:
     """Check ``(name, value)`` pairs of settings against the table, named as a library caller wrote them."""
     for name, value in values:
