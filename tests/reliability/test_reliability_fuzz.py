@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 import pytest
 import tenacity
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from reliability_support import SECRET
 
@@ -154,6 +154,8 @@ bodies = (st.binary(max_size=300) | st.text(max_size=300) | json_values.map(json
 
 @examples(400)
 @given(status=statuses, body=bodies, extra=headers, paging=st.sampled_from(list(Paging)))
+# found by this test: a Location that is not UTF-8 made requests itself raise UnicodeDecodeError
+@example(status=301, body=b"", extra={"Content-Type": "application/json", "Location": "\u00e9"}, paging=Paging.START)
 def test_the_client_turns_any_answer_into_data_or_its_own_typed_error(
         fuzz_sandbox: Sandbox, status: int, body: Any, extra: dict[str, str], paging: Paging,
         counted: Any) -> None:

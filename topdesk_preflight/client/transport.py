@@ -104,6 +104,23 @@ class _TrustAdapter(HTTPAdapter):
             conn.ca_cert_dir = None
 
 
+class _NeverFollowingSession(requests.Session):
+    """A session that never follows a redirect, so it never needs a ``Location`` as text.
+
+    ``Session.send`` works out a redirect's next request even with ``allow_redirects=False`` (for
+    ``Response.next``), and reads ``Location`` as UTF-8 to do it: a server answering 301 with
+    ``Location: é`` in Latin-1 made requests raise UnicodeDecodeError, which is no answer at all
+    (the fuzz test found it). Here that header means "no next request", and the checks still see
+    the 3xx it is.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        try:
+            return super().get_redirect_target(resp)
+        except UnicodeDecodeError:
+            return None
+
+
 def build_session(settings: Settings, context: ssl.SSLContext) -> requests.Session:
     """The one session of a client: our trust, proxies read once, Basic auth, no cookies kept."""
     verify = not settings.insecure
@@ -112,7 +129,7 @@ def build_session(settings: Settings, context: ssl.SSLContext) -> requests.Sessi
                     "encrypted but not authenticated. Use --ca-bundle instead where you can.",
                     settings.host, extra={"in_summary": True})  # the report's warnings say it too
         warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
-    session = requests.Session()
+    session = _NeverFollowingSession()
     # HTTPS_PROXY / NO_PROXY are honoured, as HCP's host would use them, but read once here: with
     # trust_env on, requests rescans the whole environment on every request (a third of the
     # client's CPU time in fleet mode), and REQUESTS_CA_BUNDLE would override our verification.
