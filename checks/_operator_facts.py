@@ -126,10 +126,19 @@ class BranchFilters:
 
     known: bool
     names: tuple[str, ...] = ()
+    #: Why they could not be read (TOPdesk's refusal), when ``known`` is False.
+    unread_because: str = ""
 
     @property
     def restrict(self) -> bool:
         return self.known and bool(self.names)
+
+    @property
+    def unread_note(self) -> str:
+        """What an unread filter leaves open, for a check that found too little: it may be hiding."""
+        return (f"The HCP operator's branch filters could not be read ({self.unread_because}): if it has any, "
+                "TOPdesk shows it only the branches, persons and operators they allow, and answers an empty "
+                "list, not a refusal, for the others.")
 
     @property
     def text(self) -> str:
@@ -145,8 +154,8 @@ def branch_filters(ctx: Context) -> BranchFilters:
         path = f"/operators/id/{quote(operator.id, safe='')}/filters/branch"
         try:
             records = records_of(ctx.client.get_json(path), f"/tas/api{path}")
-        except TopdeskError:
-            return BranchFilters(known=False)
+        except TopdeskError as error:
+            return BranchFilters(known=False, unread_because=_refusal_words(error))
         names = tuple(str(r.get("name") or r.get("id")) for r in records if r.get("applicable", True) is not False)
         if names:
             ctx.client.detect(f"The HCP operator has branch filters ({', '.join(names)}): TOPdesk shows it only "
@@ -154,3 +163,13 @@ def branch_filters(ctx: Context) -> BranchFilters:
         return BranchFilters(known=True, names=names)
 
     return ctx.once("operator.branch_filters", fetch)
+
+
+def _refusal_words(error: Exception) -> str:
+    """``HTTP 403: No permission to see filters.``, or the error's type when it says nothing more."""
+    status = getattr(error, "status", None)
+    messages = [str(m) for m in getattr(error, "messages", None) or ()]
+    words = "; ".join(messages)
+    if status:
+        return f"HTTP {status}" + (f": {words}" if words else "")
+    return words or type(error).__name__

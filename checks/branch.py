@@ -120,6 +120,8 @@ def branch_exists(ctx: Context) -> CheckResult:
     suggestions, note = _close_names(ctx, name)
     evidence["close_names"] = suggestions
     details = [note] if note else []
+    if not filters.known:
+        details.append(filters.unread_note)
     remediation = [topdesk_admin(
         f"Create the branch: click {MENU_BRANCH_SETTINGS}, enter the branch details with the name "
         f"{name!r} (fields highlighted in red are required) and click Save.")]

@@ -140,6 +140,8 @@ def email_unique(ctx: Context) -> CheckResult:
                 details=details, evidence=evidence,
                 remediation=[topdesk_admin(f"Search operators and persons for {email} as an operator without "
                                            "branch filters, and give any other card its own email.")])
+        if not filters.known:  # most likely none, but a hidden duplicate would look just like this
+            details.append(filters.unread_note)
         return CheckResult.passed(f"Only {who} {email}.", details=details, evidence=evidence)
     shown = [card.text for card in duplicates[:DUPLICATES_SHOWN]]
     more = len(duplicates) - len(shown)

@@ -150,3 +150,16 @@ def test_skipped_when_the_login_is_refused(sandbox_factory, run):
     result = run(sb, CHECK).result(CHECK)
     assert result.status is Status.SKIPPED
     assert "auth.credentials" in result.summary
+
+
+def test_a_missing_branch_says_that_unread_branch_filters_may_be_hiding_it(sandbox_factory, run):
+    """TOPdesk answers [] for a branch a filter hides; with the filters unread, the fail says what is left open."""
+    sb = sandbox_factory("branch_missing")
+    sb.inject("/tas/api/operators/id/*/filters/branch", Fault.status(403, [{"message": "No permission to see "
+                                                                                   "filters."}]))
+    result = run(sb, "branch.exists").result("branch.exists")
+    assert result.status is Status.FAIL
+    assert any("branch filters could not be read (HTTP 403: No permission to see filters.)" in d
+               and "empty list, not a refusal" in d for d in result.details)
+    healthy_filters = run(sandbox_factory("branch_missing"), "branch.exists").result("branch.exists")
+    assert not any("could not be read" in d for d in healthy_filters.details)  # read, and none: nothing open

@@ -162,3 +162,13 @@ def test_operator_checks_are_skipped_when_the_login_errors(sandbox_factory, run)
     report = run(sb, "operator", retries=0)
     assert report.result("auth.credentials").status is Status.ERROR
     assert report.result("operator.account").summary == "skipped: auth.credentials error"
+
+
+def test_a_unique_email_with_unread_branch_filters_passes_saying_what_it_could_not_search(sandbox_factory, run):
+    sb = sandbox_factory()
+    sb.inject("/tas/api/operators/id/*/filters/branch", Fault.status(403, [{"message": "No permission to see "
+                                                                                   "filters."}]))
+    result = run(sb, "operator.email_unique").result("operator.email_unique")
+    assert result.status is Status.PASS
+    assert any("branch filters could not be read (HTTP 403: No permission to see filters.)" in d
+               for d in result.details)
