@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import enum
 import math
-from datetime import date
 from typing import Any, Iterable
 
 from attrs import frozen
 
 from topdesk_preflight.settings_values import MAX_CONCURRENCY, MAX_SECONDS, SettingsError
 from topdesk_preflight.settings_values import _parse_date as parse_date
+from topdesk_preflight.settings_values import _tuple as names  # "A, B,,C " -> ("A", "B", "C")
 
 ENV_PREFIX = "TOPDESK_"
 _TRUE = ("1", "true", "yes", "on")
@@ -117,7 +117,7 @@ class SettingField:
                 return text.lower() in _TRUE
             raise self.wrong(source, raw)
         if self.kind is Kind.DATE:
-            return self._date(text, source)
+            return parse_date(text, source)
         if self.kind is Kind.NAMES:
             return names(text)
         return text
@@ -142,17 +142,12 @@ class SettingField:
                 raise self.wrong(source, raw)
             return raw
         if kind is Kind.DATE:
-            return self._date(raw, source)
+            return parse_date(raw, source)  # a datetime is refused: a day is asked for
         if isinstance(raw, str):  # NAMES: "A, B" as well as ["A", "B"]
             return names(raw)
         if not isinstance(raw, list | tuple) or not all(isinstance(v, str) for v in raw):
             raise self.wrong(source, raw)
         return tuple(v.strip() for v in raw if v.strip())
-
-    @staticmethod
-    def _date(value: Any, source: str) -> date | None:
-        """A day: a date, or its ISO text; a datetime is refused (the one rule, shared with the silences)."""
-        return parse_date(value, source)
 
     # -- checking a value, wherever it came from -------------------------------------------------
     def check(self, value: Any, source: str) -> None:
@@ -192,11 +187,6 @@ class SettingField:
 
     def of_tenant(self, label: str) -> str:
         return f"{self.name} of {label}"
-
-
-def names(text: str) -> tuple[str, ...]:
-    """``"A, B,,C "`` -> ``("A", "B", "C")``: a list typed as one text (a variable, a flag)."""
-    return tuple(v.strip() for v in text.split(",") if v.strip())
 
 
 def _fields(*fields: SettingField) -> dict[str, SettingField]:
